@@ -1,0 +1,94 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Every target installs what it
+# needs first, and skips what is already there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS_BIN := $(CURDIR)/.ci/tools/node_modules/.bin
+export PATH := $(HOME)/.cargo/bin:$(TOOLS_BIN):$(PATH)
+
+TRUNK_VERSION := 0.21.14
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly; Trunk.toml pins the same version.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+VENV := .venv
+PY := $(VENV)/bin/python
+FRONTEND := streamlit_component/frontend
+DEVHOST := target/devhost
+SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk.toml
+
+.PHONY: help setup tools venv chromium build devhost test test-rust test-wasm test-python demo serve size clean
+
+help:
+	@echo "make demo   set up, build, start a Streamlit app with the component"
+	@echo "make test   set up, run every test"
+	@echo "make serve  trunk serve: the dev host page on http://127.0.0.1:8080"
+	@echo "make size   shipped bundle bytes, raw and gzip -9"
+
+setup: tools venv chromium
+
+# --- toolchain -------------------------------------------------------------------------------
+tools: .ci/tools/node_modules/.installed
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@grep -qx 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml || { echo "Trunk.toml must pin wasm_bindgen = \"$(WASM_BINDGEN_VERSION)\" (Cargo.lock)"; exit 1; }
+
+.ci/tools/node_modules/.installed: .ci/tools/package-lock.json
+	npm ci --prefix .ci/tools --no-audit --no-fund
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: tests/requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+# --- build -----------------------------------------------------------------------------------
+build: $(FRONTEND)/index.html
+
+$(FRONTEND)/index.html: $(SOURCES) | tools
+	trunk build --release --dist $(FRONTEND)
+
+# Development build (with the dev host page), for the browser tests of standalone mode.
+devhost: $(DEVHOST)/index.html
+
+$(DEVHOST)/index.html: $(SOURCES) | tools
+	trunk build --dist $(DEVHOST)
+
+serve: tools
+	trunk serve
+
+size: build
+	@$(PY) tests/bundle_size.py $(FRONTEND)
+
+# --- tests -----------------------------------------------------------------------------------
+test: setup
+	$(MAKE) test-rust
+	$(MAKE) test-wasm
+	$(MAKE) test-python
+
+test-rust:
+	cargo test --lib
+
+test-wasm: tools chromium
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	CHROMEDRIVER=$$(command -v chromedriver) \
+	WASM_BINDGEN_TEST_TIMEOUT=60 \
+	cargo test --target wasm32-unknown-unknown --test web
+
+test-python: build devhost venv chromium
+	$(PY) -m pytest
+
+# --- demo ------------------------------------------------------------------------------------
+demo: setup build
+	$(PY) -m streamlit run examples/app/streamlit_app.py --server.headless true --browser.gatherUsageStats false
+
+clean:
+	rm -rf target $(FRONTEND) dist

@@ -1,0 +1,141 @@
+//! `postMessage` in both directions, with the source and origin checks done before any data is
+//! read.
+
+use crate::json::Json;
+use crate::origin::OriginPolicy;
+use crate::protocol::ProtocolError;
+use std::fmt;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Window};
+
+/// Why a `message` event was not taken as a protocol message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refusal {
+    /// It came from a window other than the expected peer (ignored and counted).
+    ForeignSource,
+    /// It came from an origin the policy does not trust (ignored and counted).
+    ForeignOrigin(String),
+    /// Its data could not be read as JSON.
+    Unreadable(String),
+    /// Its JSON is not a valid protocol message.
+    Protocol(ProtocolError),
+}
+
+impl Refusal {
+    /// Whether the message was simply not for us: such messages are counted, not reported.
+    pub fn is_foreign(&self) -> bool {
+        matches!(self, Refusal::ForeignSource | Refusal::ForeignOrigin(_))
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::ForeignSource => f.write_str("message from a foreign window"),
+            Refusal::ForeignOrigin(origin) => write!(f, "message from untrusted origin {origin:?}"),
+            Refusal::Unreadable(why) => write!(f, "unreadable message: {why}"),
+            Refusal::Protocol(e) => write!(f, "invalid message: {e}"),
+        }
+    }
+}
+
+/// The data of a message event as JSON, through the browser's own serializer.
+fn event_json(event: &MessageEvent) -> Result<Json, Refusal> {
+    let text = js_sys::JSON::stringify(&event.data())
+        .map_err(|_| Refusal::Unreadable("data cannot be serialized".into()))?;
+    let text = text
+        .as_string()
+        .ok_or_else(|| Refusal::Unreadable("data is undefined".into()))?;
+    Json::parse(&text).map_err(|e| Refusal::Unreadable(e.to_string()))
+}
+
+/// Checks a message event against the expected peer and origin policy, then parses it.
+pub fn read_event<T>(
+    event: &MessageEvent,
+    peer: &JsValue,
+    policy: &OriginPolicy,
+    parse: fn(&Json) -> Result<T, ProtocolError>,
+) -> Result<T, Refusal> {
+    let from_peer = event
+        .source()
+        .is_some_and(|source| js_sys::Object::is(source.as_ref(), peer));
+    if !from_peer {
+        return Err(Refusal::ForeignSource);
+    }
+    let origin = event.origin();
+    if !policy.allows(&origin) {
+        return Err(Refusal::ForeignOrigin(origin));
+    }
+    parse(&event_json(event)?).map_err(Refusal::Protocol)
+}
+
+/// A `message` listener on a window; it is removed when this handle drops.
+#[must_use = "the listener is removed when the handle is dropped"]
+pub struct Listener {
+    window: Window,
+    closure: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Listener {
+    /// Keeps the listener for the life of the page.
+    pub fn forget(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let callback = self.closure.as_ref().unchecked_ref();
+        let _ = self
+            .window
+            .remove_event_listener_with_callback("message", callback);
+    }
+}
+
+/// Listens on `window` for messages from `peer`, handing each to `handle` as parsed by `parse`
+/// or as the reason it was refused.
+pub fn listen<T: 'static>(
+    window: &Window,
+    peer: JsValue,
+    policy: OriginPolicy,
+    parse: fn(&Json) -> Result<T, ProtocolError>,
+    mut handle: impl FnMut(Result<T, Refusal>) + 'static,
+) -> Result<Listener, JsValue> {
+    let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        handle(read_event(&event, &peer, &policy, parse));
+    });
+    window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())?;
+    Ok(Listener {
+        window: window.clone(),
+        closure,
+    })
+}
+
+/// Sends JSON messages to one window at one explicit target origin.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    window: Window,
+    target_origin: String,
+}
+
+impl Peer {
+    /// A peer reached at `target_origin`; the browser drops messages if its origin differs.
+    pub fn new(window: Window, target_origin: String) -> Peer {
+        Peer {
+            window,
+            target_origin,
+        }
+    }
+
+    /// The peer's window.
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// Posts `message` as a plain object (not a string), as Streamlit expects.
+    pub fn send(&self, message: &Json) -> Result<(), JsValue> {
+        let value = js_sys::JSON::parse(&message.to_string())?;
+        self.window.post_message(&value, &self.target_origin)
+    }
+}

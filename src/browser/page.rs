@@ -1,0 +1,29 @@
+//! Facts about the page the app runs in.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Url, Window};
+
+/// The page's window. Every page the app runs in has one: the wasm is loaded by a document.
+pub fn window() -> Window {
+    web_sys::window().expect("the app runs in a document, which has a window")
+}
+
+/// The window's parent when the page runs inside a frame, `None` when it is the top page.
+pub fn parent_window(window: &Window) -> Option<Window> {
+    let parent = window.parent().ok().flatten()?;
+    let own: &JsValue = window.as_ref();
+    (!js_sys::Object::is(parent.as_ref(), own)).then_some(parent)
+}
+
+/// The page's own origin, as `scheme://host:port`.
+pub fn own_origin(window: &Window) -> String {
+    window.location().origin().unwrap_or_default()
+}
+
+/// The origin of the parent page as Streamlit states it in the `streamlitUrl` query parameter:
+/// a hint only, never trusted by itself.
+pub fn streamlit_origin_hint(window: &Window) -> Option<String> {
+    let page = Url::new(&window.location().href().ok()?).ok()?;
+    let streamlit_url = page.search_params().get("streamlitUrl")?;
+    Some(Url::new(&streamlit_url).ok()?.origin())
+}

@@ -1,0 +1,17 @@
+//! The Streamlit login component's frontend.
+//!
+//! Plain-Rust modules (`json`, `protocol`, `theme`, `origin`) hold the logic and compile and
+//! test natively. `browser` (web-sys glue), `views` (Leptos components) and `app` (start-up)
+//! exist only in the wasm32 build.
+
+pub mod json;
+pub mod origin;
+pub mod protocol;
+pub mod theme;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod views;

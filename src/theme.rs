@@ -1,0 +1,138 @@
+//! The Streamlit theme sent with each render, and the CSS variables it maps to.
+
+use crate::json::Json;
+use std::fmt;
+
+/// Longest theme value accepted; Streamlit's colours and font stacks are far shorter.
+pub const MAX_VALUE_LEN: usize = 256;
+
+/// Each theme field Streamlit sends, with the CSS custom property the component's styles read.
+pub const FIELDS: [(&str, &str); 6] = [
+    ("base", "--st-base"),
+    ("primaryColor", "--st-primary-color"),
+    ("backgroundColor", "--st-background-color"),
+    (
+        "secondaryBackgroundColor",
+        "--st-secondary-background-color",
+    ),
+    ("textColor", "--st-text-color"),
+    ("font", "--st-font"),
+];
+
+/// A theme: a value for each of [`FIELDS`] that Streamlit sent. Other keys are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Theme {
+    values: [Option<String>; FIELDS.len()],
+}
+
+/// Why a theme was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThemeError {
+    /// The theme is not a JSON object.
+    NotAnObject,
+    /// A known field holds something other than a string.
+    NotAString(&'static str),
+    /// A known field is longer than [`MAX_VALUE_LEN`].
+    TooLong(&'static str),
+}
+
+impl fmt::Display for ThemeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThemeError::NotAnObject => f.write_str("theme is not an object"),
+            ThemeError::NotAString(key) => write!(f, "theme {key} is not a string"),
+            ThemeError::TooLong(key) => write!(f, "theme {key} is longer than {MAX_VALUE_LEN}"),
+        }
+    }
+}
+
+impl Theme {
+    /// Builds a theme from `(field, value)` pairs; unknown field names are ignored.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Theme {
+        let mut theme = Theme::default();
+        for (key, value) in pairs {
+            if let Some(i) = FIELDS.iter().position(|(k, _)| *k == key) {
+                theme.values[i] = Some(value.to_owned());
+            }
+        }
+        theme
+    }
+
+    /// Reads the `theme` of a render message; absent and `null` fields stay unset.
+    pub fn from_json(theme: &Json) -> Result<Theme, ThemeError> {
+        if theme.as_object().is_none() {
+            return Err(ThemeError::NotAnObject);
+        }
+        let mut values: [Option<String>; FIELDS.len()] = Default::default();
+        for ((key, _), slot) in FIELDS.iter().zip(values.iter_mut()) {
+            match theme.get(key) {
+                None | Some(Json::Null) => {}
+                Some(Json::String(s)) if s.len() > MAX_VALUE_LEN => {
+                    return Err(ThemeError::TooLong(key))
+                }
+                Some(Json::String(s)) => *slot = Some(s.clone()),
+                Some(_) => return Err(ThemeError::NotAString(key)),
+            }
+        }
+        Ok(Theme { values })
+    }
+
+    /// The theme as Streamlit sends it (set fields only).
+    pub fn to_json(&self) -> Json {
+        Json::object(
+            self.entries()
+                .map(|(key, _, value)| (key, Json::from(value))),
+        )
+    }
+
+    /// The value of a field by its Streamlit name (`"textColor"`), when set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| v)
+    }
+
+    /// Whether the theme's base is dark.
+    pub fn is_dark(&self) -> bool {
+        self.get("base") == Some("dark")
+    }
+
+    /// `(css custom property, value)` for each set field, to apply on the document root.
+    pub fn css_variables(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.entries().map(|(_, var, value)| (var, value))
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
+        FIELDS
+            .iter()
+            .zip(&self.values)
+            .filter_map(|((key, var), value)| Some((*key, *var, value.as_deref()?)))
+    }
+
+    /// Streamlit's default light theme.
+    pub fn light() -> Theme {
+        Theme::from_pairs([
+            ("base", "light"),
+            ("primaryColor", "#ff4b4b"),
+            ("backgroundColor", "#ffffff"),
+            ("secondaryBackgroundColor", "#f0f2f6"),
+            ("textColor", "#31333f"),
+            ("font", "sans-serif"),
+        ])
+    }
+
+    /// Streamlit's default dark theme.
+    pub fn dark() -> Theme {
+        Theme::from_pairs([
+            ("base", "dark"),
+            ("primaryColor", "#ff4b4b"),
+            ("backgroundColor", "#0e1117"),
+            ("secondaryBackgroundColor", "#262730"),
+            ("textColor", "#fafafa"),
+            ("font", "sans-serif"),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests;
