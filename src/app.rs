@@ -25,6 +25,12 @@ pub struct ComponentState {
     pub error: RwSignal<Option<String>>,
 }
 
+impl Default for ComponentState {
+    fn default() -> ComponentState {
+        ComponentState::new()
+    }
+}
+
 impl ComponentState {
     /// Empty state: nothing received yet.
     pub fn new() -> ComponentState {
@@ -96,7 +102,9 @@ fn start_component(window: &Window, parent: Window) {
     leptos::mount::mount_to_body(move || views::component::Component(state, view_host));
     if let Some(body) = document.body() {
         let observed = resize::observe_height(&body, move |height| {
-            if host.set_height(height).is_err() {
+            // Height 0 means the iframe is not rendered yet (Streamlit hides it until ready):
+            // passing it on would only make the frame collapse and grow again.
+            if height > 0 && host.set_height(height).is_err() {
                 state.error.set(Some("cannot reach the host page".into()));
             }
         });

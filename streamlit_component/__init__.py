@@ -8,6 +8,61 @@ instead.
 
 from __future__ import annotations
 
-from ._declare import COMPONENT_NAME, DEV_URL_ENV, frontend_dir, login
+import os
+from pathlib import Path
+from typing import Any
+
+import streamlit.components.v1 as components
 
 __all__ = ["COMPONENT_NAME", "DEV_URL_ENV", "frontend_dir", "login"]
+
+#: The component's name. Declared in this module, Streamlit registers it as
+#: ``streamlit_component.login`` and serves the packaged build at
+#: ``/component/streamlit_component.login/index.html``.
+COMPONENT_NAME = "login"
+
+#: Environment variable that points the component at a running ``trunk serve``.
+DEV_URL_ENV = "STREAMLIT_COMPONENT_DEV_URL"
+
+
+def frontend_dir() -> Path:
+    """The packaged frontend build (``index.html``, the JavaScript glue and the wasm)."""
+    return Path(__file__).resolve().parent / "frontend"
+
+
+def _declare() -> Any:
+    """Declares the component on the packaged build, or on the dev server when one is set."""
+    dev_url = os.environ.get(DEV_URL_ENV, "").strip()
+    if dev_url:
+        return components.declare_component(COMPONENT_NAME, url=dev_url)
+    build = frontend_dir()
+    if not (build / "index.html").is_file():
+        raise RuntimeError(
+            f"the component's frontend build is missing at {build}: run `make build` in the "
+            f"source tree, or set {DEV_URL_ENV} to a running `trunk serve`"
+        )
+    return components.declare_component(COMPONENT_NAME, path=str(build))
+
+
+_component_func = _declare()
+
+
+def login(*, key: str | None = None, default: Any = None, **args: Any) -> Any:
+    """Render the component and return the last value it sent.
+
+    Parameters
+    ----------
+    key : str or None
+        Streamlit widget key; give one when the component appears more than once on a page.
+    default : Any
+        Returned until the component has sent a value.
+    **args : Any
+        JSON-serialisable keyword arguments, sent to the frontend in each render message.
+
+    Returns
+    -------
+    Any
+        The JSON value the component last sent with ``streamlit:setComponentValue``, or
+        ``default``.
+    """
+    return _component_func(key=key, default=default, **args)
