@@ -86,6 +86,7 @@ impl Json {
     /// Parses one JSON value that spans the whole input (surrounding whitespace allowed).
     pub fn parse(text: &str) -> Result<Json, JsonError> {
         let mut parser = Parser {
+            text,
             bytes: text.as_bytes(),
             pos: 0,
         };
@@ -265,6 +266,7 @@ impl From<u32> for Json {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -280,6 +282,12 @@ impl Parser<'_> {
             kind,
             offset: self.pos,
         }
+    }
+
+    /// The input from `start` to the current position. Both are always on char boundaries:
+    /// the parser stops only at ASCII bytes, so the empty fallback is never taken.
+    fn slice(&self, start: usize) -> &str {
+        self.text.get(start..self.pos).unwrap_or_default()
     }
 
     fn peek(&self) -> Option<u8> {
@@ -411,9 +419,7 @@ impl Parser<'_> {
                 });
             }
         }
-        // The grammar above admits only ASCII, so this slice is valid UTF-8 on char boundaries.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
-        Ok(Json::Number(Number(text)))
+        Ok(Json::Number(Number(self.slice(start).to_owned())))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -437,8 +443,7 @@ impl Parser<'_> {
             while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
                 self.pos += 1;
             }
-            // The input is a &str and the run stops only at ASCII bytes, so it is valid UTF-8.
-            out.push_str(&String::from_utf8_lossy(&self.bytes[run_start..self.pos]));
+            out.push_str(self.slice(run_start));
             match self.peek() {
                 None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
                 Some(b'"') => {

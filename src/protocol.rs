@@ -84,7 +84,7 @@ impl fmt::Display for ProtocolError {
         match self {
             ProtocolError::NotAnObject => f.write_str("message is not an object"),
             ProtocolError::MissingType => f.write_str("message has no type"),
-            ProtocolError::UnknownType(t) => write!(f, "unknown message type {t:?}"),
+            ProtocolError::UnknownType(t) => write!(f, "unknown message type \"{t}\""),
             ProtocolError::NotStreamlitMessage => f.write_str("message lacks isStreamlitMessage"),
             ProtocolError::ArgsNotObject => f.write_str("render args are not an object"),
             ProtocolError::DisabledNotBool => f.write_str("render disabled is not a boolean"),
@@ -92,7 +92,7 @@ impl fmt::Display for ProtocolError {
                 f.write_str("componentReady apiVersion is not a number")
             }
             ProtocolError::BadHeight => f.write_str("setFrameHeight height is not a number"),
-            ProtocolError::UnsupportedDataType(t) => write!(f, "unsupported dataType {t:?}"),
+            ProtocolError::UnsupportedDataType(t) => write!(f, "unsupported dataType \"{t}\""),
             ProtocolError::Theme(e) => write!(f, "render theme: {e}"),
         }
     }

@@ -33,7 +33,9 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Refusal::ForeignSource => f.write_str("message from a foreign window"),
-            Refusal::ForeignOrigin(origin) => write!(f, "message from untrusted origin {origin:?}"),
+            Refusal::ForeignOrigin(origin) => {
+                write!(f, "message from untrusted origin \"{origin}\"")
+            }
             Refusal::Unreadable(why) => write!(f, "unreadable message: {why}"),
             Refusal::Protocol(e) => write!(f, "invalid message: {e}"),
         }
