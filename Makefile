@@ -90,8 +90,12 @@ test-python: build devhost venv chromium
 	$(PY) -m pytest
 
 # --- demo ------------------------------------------------------------------------------------
+DEMO_PORT ?= 8501
+
 demo: setup build
-	$(PY) -m streamlit run examples/app/streamlit_app.py --server.headless true --browser.gatherUsageStats false
+	@echo "Demo: http://localhost:$(DEMO_PORT)  (Ctrl-C stops it)"
+	$(PY) -m streamlit run examples/app/streamlit_app.py --server.headless=true \
+	  --server.address=localhost --server.port=$(DEMO_PORT) --browser.gatherUsageStats=false
 
 clean:
 	rm -rf target $(FRONTEND) dist

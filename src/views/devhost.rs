@@ -22,10 +22,11 @@ body{margin:0;padding:1rem;font-family:var(--st-font,sans-serif);background:var(
 .dh h1{font-size:1.2rem;margin:0}.dh h2{font-size:1rem;margin:0 0 .3rem}
 .dh textarea{width:100%;min-height:6rem;font-family:monospace;box-sizing:border-box}
 .dh-row{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-.dh iframe{width:100%;border:1px dashed var(--st-primary-color,#ff4b4b);display:block}
+.dh iframe{width:100%;box-sizing:border-box;border:1px dashed var(--st-primary-color,#ff4b4b);display:block}
 .dh-error{color:#d33}
 .dh-log{font-family:monospace;font-size:.8rem;max-height:20rem;overflow:auto;padding-left:0;list-style:none}
 .dh-log time{opacity:.7;margin-right:.5rem}
+.dh-log code{overflow-wrap:anywhere}
 ";
 
 /// One line of the message log.
