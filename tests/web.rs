@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use streamlit_component::app::ComponentState;
 use streamlit_component::browser::host::HostLink;
-use streamlit_component::browser::messaging::{listen, read_event, Peer, Refusal};
+use streamlit_component::browser::messaging::{listen, read_event, Listener, Peer, Refusal};
 use streamlit_component::browser::{page, resize, style};
 use streamlit_component::json::Json;
 use streamlit_component::origin::OriginPolicy;
@@ -179,12 +179,12 @@ fn the_listener_hands_over_each_event_and_stops_when_dropped() {
     assert_eq!(seen.borrow().len(), 2, "a dropped listener hears nothing");
 }
 
-#[wasm_bindgen_test]
-async fn the_host_link_sends_ready_height_and_value_as_objects_to_the_parent() {
+/// Records every valid outbound message the test page (the fake parent) receives.
+fn spy_on_outbound() -> (Rc<RefCell<Vec<Outbound>>>, Listener) {
     let heard = Rc::new(RefCell::new(Vec::new()));
     let sink = heard.clone();
     let policy = OriginPolicy::own_only(&own());
-    let _spy = listen(
+    let spy = listen(
         &window(),
         window().into(),
         policy,
@@ -194,8 +194,13 @@ async fn the_host_link_sends_ready_height_and_value_as_objects_to_the_parent() {
                 sink.borrow_mut().push(m)
             }
         },
-    )
-    .unwrap();
+    );
+    (heard, spy.unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn the_host_link_sends_ready_height_and_value_as_objects_to_the_parent() {
+    let (heard, _spy) = spy_on_outbound();
     // The test page is the fake parent: the link posts to it at its own origin.
     let (host, _listener) = HostLink::connect(&window(), window(), |_| {}).unwrap();
     host.ready().unwrap();
@@ -306,21 +311,7 @@ fn mount_component() -> (
     let document = window().document().unwrap();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
-    let heard = Rc::new(RefCell::new(Vec::new()));
-    let sink = heard.clone();
-    let policy = OriginPolicy::own_only(&own());
-    let spy = listen(
-        &window(),
-        window().into(),
-        policy,
-        Outbound::parse,
-        move |m| {
-            if let Ok(m) = m {
-                sink.borrow_mut().push(m)
-            }
-        },
-    )
-    .unwrap();
+    let (heard, spy) = spy_on_outbound();
     let (host, listener) = HostLink::connect(&window(), window(), |_| {}).unwrap();
     let state = ComponentState::new();
     let handle = leptos::mount::mount_to(root.clone(), move || {

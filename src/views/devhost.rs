@@ -42,6 +42,23 @@ fn now() -> String {
     iso.get(11..23).unwrap_or(&iso).to_owned()
 }
 
+/// A labelled checkbox bound to `value`; `then` runs after each change.
+fn switch(label: &'static str, value: RwSignal<bool>, then: impl Fn() + 'static) -> impl IntoView {
+    view! {
+        <label>
+            <input
+                type="checkbox"
+                prop:checked=move || value.get()
+                on:change=move |ev| {
+                    value.set(event_target_checked(&ev));
+                    then();
+                }
+            />
+            {label}
+        </label>
+    }
+}
+
 /// The dev host page.
 #[allow(non_snake_case)]
 pub fn DevHost() -> impl IntoView {
@@ -147,29 +164,11 @@ pub fn DevHost() -> impl IntoView {
                 ></textarea>
                 <div class="dh-row">
                     <button type="button" on:click=move |_| send_render()>"Send render"</button>
-                    <label>
-                        <input
-                            type="checkbox"
-                            prop:checked=move || dark.get()
-                            on:change=move |ev| {
-                                dark.set(event_target_checked(&ev));
-                                restyle();
-                                send_render();
-                            }
-                        />
-                        " Dark theme"
-                    </label>
-                    <label>
-                        <input
-                            type="checkbox"
-                            prop:checked=move || disabled.get()
-                            on:change=move |ev| {
-                                disabled.set(event_target_checked(&ev));
-                                send_render();
-                            }
-                        />
-                        " Disabled"
-                    </label>
+                    {switch(" Dark theme", dark, move || {
+                        restyle();
+                        send_render();
+                    })}
+                    {switch(" Disabled", disabled, send_render)}
                 </div>
                 <p class="dh-error" role="alert">{move || args_error.get()}</p>
             </section>
