@@ -4,9 +4,13 @@
 //! test natively. `browser` (web-sys glue), `views` (Leptos components) and `app` (start-up)
 //! exist only in the wasm32 build.
 
+pub mod encoding;
 pub mod json;
+pub mod oidc;
 pub mod origin;
+pub mod pkce;
 pub mod protocol;
+pub mod secret;
 pub mod theme;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,295 @@
+//! The front-channel half of the flow: the authorization URL, the pending login kept while the
+//! popup is away, the callback's validation, and the end-session URL.
+
+use super::discovery::ProviderMetadata;
+use super::UnixSeconds;
+use crate::encoding::form_encode;
+use crate::json::Json;
+use crate::pkce;
+use crate::secret::Secret;
+use std::fmt;
+
+/// How long a pending login stays valid (RFC 9700 §4.2.4: state must expire).
+pub const PENDING_TTL_S: u64 = 600;
+
+/// What the client asks for, from the component's configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// The public client's id.
+    pub client_id: String,
+    /// The one pre-registered redirect URI, used unchanged in both requests.
+    pub redirect_uri: String,
+    /// Space-separated scopes; `openid` is added when missing.
+    pub scope: String,
+    /// The API the access token is for, when one is configured.
+    pub audience: Option<String>,
+}
+
+impl ClientConfig {
+    /// The scope with `openid` first when it was not listed.
+    pub fn scope_with_openid(&self) -> String {
+        if self.scope.split(' ').any(|s| s == "openid") {
+            self.scope.clone()
+        } else {
+            format!("openid {}", self.scope).trim_end().to_owned()
+        }
+    }
+}
+
+/// A login in progress: everything the callback and the token request must match. Stored in
+/// localStorage under its state while the popup is at the provider, deleted on first use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingLogin {
+    /// The `state` sent; the callback must return it.
+    pub state: Secret,
+    /// The `nonce` sent; the ID token must carry it.
+    pub nonce: Secret,
+    /// The PKCE code verifier.
+    pub verifier: Secret,
+    /// The issuer the login was sent to (mix-up defence).
+    pub issuer: String,
+    /// The redirect URI sent, repeated in the token request.
+    pub redirect_uri: String,
+    /// When the login started.
+    pub created_at: UnixSeconds,
+}
+
+/// Why a stored pending login was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingError {
+    /// Not an object, or a field missing or of the wrong type.
+    Malformed(&'static str),
+    /// The verifier breaks RFC 7636 §4.1.
+    BadVerifier(pkce::PkceError),
+}
+
+impl PendingLogin {
+    /// The pending login as stored.
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("state", Json::from(self.state.expose())),
+            ("nonce", Json::from(self.nonce.expose())),
+            ("verifier", Json::from(self.verifier.expose())),
+            ("issuer", Json::from(self.issuer.as_str())),
+            ("redirect_uri", Json::from(self.redirect_uri.as_str())),
+            ("created_at", Json::from(self.created_at)),
+        ])
+    }
+
+    /// Reads a stored pending login: untrusted input, every field checked.
+    pub fn from_json(stored: &Json) -> Result<PendingLogin, PendingError> {
+        let text = |name: &'static str| {
+            stored
+                .get(name)
+                .and_then(Json::as_str)
+                .filter(|s| !s.is_empty())
+                .ok_or(PendingError::Malformed(name))
+        };
+        let verifier = text("verifier")?;
+        pkce::check_verifier(verifier).map_err(PendingError::BadVerifier)?;
+        Ok(PendingLogin {
+            state: Secret::new(text("state")?),
+            nonce: Secret::new(text("nonce")?),
+            verifier: Secret::new(verifier),
+            issuer: text("issuer")?.to_owned(),
+            redirect_uri: text("redirect_uri")?.to_owned(),
+            created_at: stored
+                .get("created_at")
+                .and_then(Json::as_u64)
+                .ok_or(PendingError::Malformed("created_at"))?,
+        })
+    }
+
+    /// Whether the login is older than [`PENDING_TTL_S`] (or dated in the future).
+    pub fn is_expired(&self, now: UnixSeconds) -> bool {
+        now < self.created_at || now - self.created_at > PENDING_TTL_S
+    }
+}
+
+/// The URL the popup opens: the code flow with S256, state, nonce, scope and audience.
+pub fn authorization_url(
+    provider: &ProviderMetadata,
+    client: &ClientConfig,
+    pending: &PendingLogin,
+    code_challenge: &str,
+) -> String {
+    let scope = client.scope_with_openid();
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client.client_id.as_str()),
+        ("redirect_uri", pending.redirect_uri.as_str()),
+        ("scope", scope.as_str()),
+        ("state", pending.state.expose()),
+        ("nonce", pending.nonce.expose()),
+        ("code_challenge", code_challenge),
+        ("code_challenge_method", pkce::METHOD),
+    ];
+    if let Some(audience) = &client.audience {
+        // `audience` for Auth0-style providers; RFC 8707 `resource` (an absolute URI) for the
+        // others. Authorization servers ignore parameters they do not know (RFC 6749 §3.1).
+        params.push(("audience", audience));
+        if audience.contains("://") {
+            params.push(("resource", audience));
+        }
+    }
+    let separator = if provider.authorization_endpoint.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    format!(
+        "{}{separator}{}",
+        provider.authorization_endpoint,
+        form_encode(params)
+    )
+}
+
+/// Why a callback was refused. Checked in this order: implicit-flow parameters, duplicates,
+/// `iss`, `state`, `error`, `code`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallbackError {
+    /// The callback carries a token parameter: only the code flow is accepted.
+    ImplicitFlowParameter(&'static str),
+    /// A parameter appears twice, so its value is ambiguous.
+    DuplicateParameter(String),
+    /// The provider advertises `iss` in responses, and this one has none.
+    MissingIssuer,
+    /// `iss` differs from the issuer the login was sent to (mix-up attack).
+    IssuerMismatch,
+    /// No `state`.
+    MissingState,
+    /// `state` is not the pending login's.
+    StateMismatch,
+    /// The pending login is too old.
+    Expired,
+    /// The provider answered with an error.
+    Provider {
+        /// The `error` code.
+        error: String,
+        /// The `error_description`, when given.
+        description: Option<String>,
+    },
+    /// Neither `code` nor `error`.
+    MissingCode,
+}
+
+impl CallbackError {
+    /// A stable code for events and Python.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CallbackError::ImplicitFlowParameter(_) => "implicit_flow_refused",
+            CallbackError::DuplicateParameter(_) => "duplicate_parameter",
+            CallbackError::MissingIssuer => "missing_iss",
+            CallbackError::IssuerMismatch => "iss_mismatch",
+            CallbackError::MissingState => "missing_state",
+            CallbackError::StateMismatch => "invalid_state",
+            CallbackError::Expired => "login_expired",
+            CallbackError::Provider { .. } => "provider_error",
+            CallbackError::MissingCode => "missing_code",
+        }
+    }
+}
+
+impl fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallbackError::ImplicitFlowParameter(p) => {
+                write!(f, "callback carries {p}: only the code flow is accepted")
+            }
+            CallbackError::DuplicateParameter(p) => write!(f, "callback repeats {p}"),
+            CallbackError::MissingIssuer => f.write_str("callback has no iss"),
+            CallbackError::IssuerMismatch => f.write_str("callback iss is not the login's issuer"),
+            CallbackError::MissingState => f.write_str("callback has no state"),
+            CallbackError::StateMismatch => {
+                f.write_str("callback state does not match the pending login")
+            }
+            CallbackError::Expired => f.write_str("the login took too long; please try again"),
+            CallbackError::Provider {
+                error,
+                description: Some(d),
+            } => write!(f, "provider error {error}: {d}"),
+            CallbackError::Provider {
+                error,
+                description: None,
+            } => write!(f, "provider error {error}"),
+            CallbackError::MissingCode => f.write_str("callback has no code"),
+        }
+    }
+}
+
+/// The parameters that would mean an implicit or hybrid flow (RFC 9700 §2.1.2).
+const IMPLICIT_PARAMETERS: [&str; 3] = ["id_token", "access_token", "token"];
+
+/// Checks the callback's query against the pending login and returns the authorization code.
+/// The caller deletes the pending login whatever the outcome: state is single use.
+pub fn validate_callback(
+    params: &[(String, String)],
+    pending: &PendingLogin,
+    iss_parameter_supported: bool,
+    now: UnixSeconds,
+) -> Result<Secret, CallbackError> {
+    if let Some(p) = IMPLICIT_PARAMETERS
+        .into_iter()
+        .find(|p| params.iter().any(|(k, _)| k == p))
+    {
+        return Err(CallbackError::ImplicitFlowParameter(p));
+    }
+    for (i, (key, _)) in params.iter().enumerate() {
+        if params[..i].iter().any(|(k, _)| k == key) {
+            return Err(CallbackError::DuplicateParameter(key.clone()));
+        }
+    }
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    match get("iss") {
+        Some(iss) if iss != pending.issuer => return Err(CallbackError::IssuerMismatch),
+        None if iss_parameter_supported => return Err(CallbackError::MissingIssuer),
+        _ => {}
+    }
+    match get("state") {
+        None => return Err(CallbackError::MissingState),
+        Some(state) if state != pending.state.expose() => return Err(CallbackError::StateMismatch),
+        Some(_) => {}
+    }
+    if pending.is_expired(now) {
+        return Err(CallbackError::Expired);
+    }
+    if let Some(error) = get("error") {
+        let description = get("error_description").map(str::to_owned);
+        return Err(CallbackError::Provider {
+            error: error.to_owned(),
+            description,
+        });
+    }
+    match get("code") {
+        Some(code) if !code.is_empty() => Ok(Secret::new(code)),
+        _ => Err(CallbackError::MissingCode),
+    }
+}
+
+/// The provider's logout URL with `id_token_hint` and `post_logout_redirect_uri`, when the
+/// provider has an end-session endpoint.
+pub fn end_session_url(
+    provider: &ProviderMetadata,
+    client_id: &str,
+    id_token_hint: Option<&Secret>,
+    post_logout_redirect_uri: &str,
+) -> Option<String> {
+    let endpoint = provider.end_session_endpoint.as_deref()?;
+    let mut params = vec![
+        ("client_id", client_id),
+        ("post_logout_redirect_uri", post_logout_redirect_uri),
+    ];
+    if let Some(hint) = id_token_hint {
+        params.push(("id_token_hint", hint.expose()));
+    }
+    let separator = if endpoint.contains('?') { '&' } else { '?' };
+    Some(format!("{endpoint}{separator}{}", form_encode(params)))
+}
+
+#[cfg(test)]
+mod tests;

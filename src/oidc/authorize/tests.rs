@@ -1,0 +1,269 @@
+use super::*;
+use crate::encoding::parse_query;
+
+const ISSUER: &str = "http://localhost:9400";
+const NOW: UnixSeconds = 1_800_000_000;
+
+fn provider() -> ProviderMetadata {
+    ProviderMetadata {
+        issuer: ISSUER.into(),
+        authorization_endpoint: format!("{ISSUER}/auth"),
+        token_endpoint: format!("{ISSUER}/token"),
+        jwks_uri: format!("{ISSUER}/jwks"),
+        end_session_endpoint: Some(format!("{ISSUER}/session/end")),
+        iss_parameter_supported: true,
+    }
+}
+
+fn client(audience: Option<&str>) -> ClientConfig {
+    ClientConfig {
+        client_id: "streamlit-demo".into(),
+        redirect_uri: "http://localhost:8501/component/streamlit_component.login/index.html".into(),
+        scope: "email profile read:chart".into(),
+        audience: audience.map(str::to_owned),
+    }
+}
+
+fn pending() -> PendingLogin {
+    PendingLogin {
+        state: Secret::new("state-123"),
+        nonce: Secret::new("nonce-456"),
+        verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        issuer: ISSUER.into(),
+        redirect_uri: client(None).redirect_uri,
+        created_at: NOW - 30,
+    }
+}
+
+fn query(text: &str) -> Vec<(String, String)> {
+    parse_query(text).expect("test query is valid")
+}
+
+fn callback(text: &str) -> Result<Secret, CallbackError> {
+    validate_callback(&query(text), &pending(), true, NOW)
+}
+
+#[test]
+fn the_authorization_url_asks_for_the_code_flow_with_s256_state_and_nonce() {
+    let url = authorization_url(
+        &provider(),
+        &client(Some("http://localhost:5000/api")),
+        &pending(),
+        "CHALLENGE",
+    );
+    let (endpoint, query_text) = url.split_once('?').unwrap();
+    assert_eq!(endpoint, "http://localhost:9400/auth");
+    let params = query(query_text);
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("response_type"), Some("code"));
+    assert_eq!(get("client_id"), Some("streamlit-demo"));
+    assert_eq!(
+        get("redirect_uri"),
+        Some("http://localhost:8501/component/streamlit_component.login/index.html")
+    );
+    assert_eq!(get("scope"), Some("openid email profile read:chart"));
+    assert_eq!(get("state"), Some("state-123"));
+    assert_eq!(get("nonce"), Some("nonce-456"));
+    assert_eq!(get("code_challenge"), Some("CHALLENGE"));
+    assert_eq!(get("code_challenge_method"), Some("S256"));
+    assert_eq!(get("audience"), Some("http://localhost:5000/api"));
+    assert_eq!(get("resource"), Some("http://localhost:5000/api"));
+    assert!(
+        !url.contains("dBjftJeZ"),
+        "the verifier never leaves the browser"
+    );
+}
+
+#[test]
+fn the_authorization_url_escapes_values_and_keeps_existing_queries() {
+    let mut provider = provider();
+    provider.authorization_endpoint = "https://idp.example/authorize?tenant=a b".into();
+    let mut client = client(Some("my-api"));
+    client.scope = "openid a&b=c".into();
+    let url = authorization_url(&provider, &client, &pending(), "x");
+    assert!(url.starts_with("https://idp.example/authorize?tenant=a b&response_type=code&"));
+    assert!(url.contains("&scope=openid%20a%26b%3Dc&"));
+    assert!(url.contains("&audience=my-api"));
+    assert!(
+        !url.contains("resource="),
+        "a bare audience is not a resource URI"
+    );
+}
+
+#[test]
+fn openid_is_always_in_the_scope() {
+    let mut c = client(None);
+    assert_eq!(c.scope_with_openid(), "openid email profile read:chart");
+    c.scope = "profile openid".into();
+    assert_eq!(c.scope_with_openid(), "profile openid");
+    c.scope = String::new();
+    assert_eq!(c.scope_with_openid(), "openid");
+}
+
+#[test]
+fn a_good_callback_yields_the_code() {
+    let code = callback("code=abc&state=state-123&iss=http%3A%2F%2Flocalhost%3A9400").unwrap();
+    assert_eq!(code.expose(), "abc");
+}
+
+#[test]
+fn implicit_flow_parameters_are_refused() {
+    for p in ["id_token", "access_token", "token"] {
+        let err = callback(&format!(
+            "code=abc&state=state-123&iss=http%3A%2F%2Flocalhost%3A9400&{p}=x"
+        ))
+        .unwrap_err();
+        assert_eq!(err, CallbackError::ImplicitFlowParameter(p));
+    }
+}
+
+#[test]
+fn state_must_be_present_and_match() {
+    let iss = "iss=http%3A%2F%2Flocalhost%3A9400";
+    assert_eq!(
+        callback(&format!("code=abc&{iss}")).unwrap_err(),
+        CallbackError::MissingState
+    );
+    assert_eq!(
+        callback(&format!("code=abc&state=other&{iss}")).unwrap_err(),
+        CallbackError::StateMismatch
+    );
+    assert_eq!(
+        callback(&format!("code=abc&state=&{iss}")).unwrap_err(),
+        CallbackError::StateMismatch
+    );
+    let twice = format!("code=abc&state=state-123&state=other&{iss}");
+    assert_eq!(
+        callback(&twice).unwrap_err(),
+        CallbackError::DuplicateParameter("state".into())
+    );
+}
+
+#[test]
+fn iss_must_match_exactly_and_is_required_when_advertised() {
+    assert_eq!(
+        callback("code=abc&state=state-123").unwrap_err(),
+        CallbackError::MissingIssuer
+    );
+    for other in [
+        "http%3A%2F%2Flocalhost%3A9400%2F",
+        "http%3A%2F%2FLOCALHOST%3A9400",
+        "https%3A%2F%2Fevil.example",
+    ] {
+        let err = callback(&format!("code=abc&state=state-123&iss={other}")).unwrap_err();
+        assert_eq!(err, CallbackError::IssuerMismatch, "{other}");
+    }
+    // Not advertised: absence is fine, a wrong value is still refused.
+    let params = query("code=abc&state=state-123");
+    assert!(validate_callback(&params, &pending(), false, NOW).is_ok());
+    let params = query("code=abc&state=state-123&iss=https%3A%2F%2Fevil.example");
+    assert_eq!(
+        validate_callback(&params, &pending(), false, NOW).unwrap_err(),
+        CallbackError::IssuerMismatch
+    );
+}
+
+#[test]
+fn an_error_response_is_typed_only_once_the_state_matches() {
+    let iss = "iss=http%3A%2F%2Flocalhost%3A9400";
+    let err = callback(&format!(
+        "error=access_denied&error_description=User+said+no&state=state-123&{iss}"
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        CallbackError::Provider {
+            error: "access_denied".into(),
+            description: Some("User said no".into())
+        }
+    );
+    assert_eq!(err.code(), "provider_error");
+    let foreign = callback(&format!("error=access_denied&state=someone-else&{iss}")).unwrap_err();
+    assert_eq!(
+        foreign,
+        CallbackError::StateMismatch,
+        "an error with a foreign state is not trusted"
+    );
+}
+
+#[test]
+fn a_missing_code_and_an_expired_login_are_refused() {
+    let iss = "iss=http%3A%2F%2Flocalhost%3A9400";
+    assert_eq!(
+        callback(&format!("state=state-123&{iss}")).unwrap_err(),
+        CallbackError::MissingCode
+    );
+    assert_eq!(
+        callback(&format!("code=&state=state-123&{iss}")).unwrap_err(),
+        CallbackError::MissingCode
+    );
+    let params = query(&format!("code=abc&state=state-123&{iss}"));
+    let late = pending().created_at + PENDING_TTL_S + 1;
+    assert_eq!(
+        validate_callback(&params, &pending(), true, late).unwrap_err(),
+        CallbackError::Expired
+    );
+    let before = pending().created_at - 1;
+    assert_eq!(
+        validate_callback(&params, &pending(), true, before).unwrap_err(),
+        CallbackError::Expired
+    );
+}
+
+#[test]
+fn the_pending_login_round_trips_and_refuses_bad_storage() {
+    let stored = pending().to_json();
+    assert_eq!(PendingLogin::from_json(&stored), Ok(pending()));
+    let text = stored
+        .to_string()
+        .replace("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "short");
+    let bad_verifier = Json::parse(&text).unwrap();
+    assert_eq!(
+        PendingLogin::from_json(&bad_verifier),
+        Err(PendingError::BadVerifier(pkce::PkceError::BadLength))
+    );
+    let no_nonce = Json::parse(&stored.to_string().replace("\"nonce\"", "\"nonc\"")).unwrap();
+    assert_eq!(
+        PendingLogin::from_json(&no_nonce),
+        Err(PendingError::Malformed("nonce"))
+    );
+    assert_eq!(
+        PendingLogin::from_json(&Json::Null),
+        Err(PendingError::Malformed("verifier"))
+    );
+}
+
+#[test]
+fn the_pending_login_never_prints_its_secrets() {
+    let printed = format!("{:?}", pending());
+    assert!(
+        !printed.contains("state-123")
+            && !printed.contains("nonce-456")
+            && !printed.contains("dBjft"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn the_end_session_url_carries_the_hint_and_the_return_address() {
+    let hint = Secret::new("eyJ.hint.sig");
+    let url = end_session_url(
+        &provider(),
+        "streamlit-demo",
+        Some(&hint),
+        "http://localhost:8501/",
+    )
+    .unwrap();
+    assert_eq!(
+        url,
+        "http://localhost:9400/session/end?client_id=streamlit-demo&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8501%2F&id_token_hint=eyJ.hint.sig"
+    );
+    let mut no_logout = provider();
+    no_logout.end_session_endpoint = None;
+    assert_eq!(end_session_url(&no_logout, "c", None, "x"), None);
+}
