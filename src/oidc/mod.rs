@@ -5,7 +5,9 @@
 //! with a stable `code()` that Python can branch on.
 
 pub mod authorize;
+pub mod claims;
 pub mod discovery;
+pub mod token;
 
 /// The current time in whole seconds since the Unix epoch, as the caller measured it.
 pub type UnixSeconds = u64;

@@ -1,0 +1,212 @@
+//! ID-token claims, decoded for display and checked (OpenID Connect Core §3.1.3.7): issuer,
+//! audience, authorized party, expiry, issue time, subject and nonce. The signature is checked
+//! by the Python host against the provider's keys; the component only refuses what it can
+//! already tell is wrong, such as an unsigned token.
+
+use super::UnixSeconds;
+use crate::encoding::base64url_decode;
+use crate::json::Json;
+use crate::secret::Secret;
+use std::fmt;
+
+/// Longest JWT accepted; a larger one is refused before decoding.
+pub const MAX_JWT_LEN: usize = 16 * 1024;
+
+/// Clock skew tolerated on `exp` and `iat`, in seconds (SECURITY checklist: at most 60).
+pub const LEEWAY_S: u64 = 60;
+
+/// The claims the component shows and keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdClaims {
+    /// `iss`
+    pub issuer: String,
+    /// `sub`
+    pub subject: String,
+    /// `exp`, seconds since the epoch.
+    pub expires_at: UnixSeconds,
+    /// `name`, when present.
+    pub name: Option<String>,
+    /// `email`, when present.
+    pub email: Option<String>,
+    /// `preferred_username`, when present.
+    pub preferred_username: Option<String>,
+}
+
+impl IdClaims {
+    /// The best name to show for the user: name, preferred username, email, then subject.
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .or(self.preferred_username.as_deref())
+            .or(self.email.as_deref())
+            .unwrap_or(&self.subject)
+    }
+}
+
+/// What the ID token must match.
+#[derive(Clone, Copy, Debug)]
+pub struct Expected<'a> {
+    /// The configured issuer, compared exactly.
+    pub issuer: &'a str,
+    /// The client id, which must be an audience (and the `azp` when there is one).
+    pub client_id: &'a str,
+    /// The pending login's nonce.
+    pub nonce: &'a Secret,
+    /// The current time.
+    pub now: UnixSeconds,
+}
+
+/// Why an ID token was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimsError {
+    /// Longer than [`MAX_JWT_LEN`].
+    TooLarge,
+    /// Not three base64url segments of JSON objects, or a claim of the wrong type.
+    Malformed(&'static str),
+    /// The header says `alg: none`, or names no algorithm.
+    Unsigned,
+    /// `iss` is not exactly the configured issuer.
+    InvalidIssuer,
+    /// The client id is not among the audiences.
+    InvalidAudience,
+    /// `azp` is not the client id, or missing while there are several audiences.
+    InvalidAuthorizedParty,
+    /// No `exp`.
+    MissingExpiry,
+    /// `exp` has passed (beyond the leeway).
+    Expired,
+    /// `iat` lies in the future (beyond the leeway).
+    IssuedInFuture,
+    /// No `sub`.
+    MissingSubject,
+    /// The nonce is missing or not the pending login's.
+    InvalidNonce,
+}
+
+impl ClaimsError {
+    /// A stable code for events and Python.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClaimsError::TooLarge | ClaimsError::Malformed(_) => "malformed_id_token",
+            ClaimsError::Unsigned => "unsigned_id_token",
+            ClaimsError::InvalidIssuer => "invalid_issuer",
+            ClaimsError::InvalidAudience => "invalid_audience",
+            ClaimsError::InvalidAuthorizedParty => "invalid_azp",
+            ClaimsError::MissingExpiry | ClaimsError::Expired => "expired",
+            ClaimsError::IssuedInFuture => "issued_in_future",
+            ClaimsError::MissingSubject => "missing_sub",
+            ClaimsError::InvalidNonce => "invalid_nonce",
+        }
+    }
+}
+
+impl fmt::Display for ClaimsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimsError::TooLarge => f.write_str("id token is too large"),
+            ClaimsError::Malformed(part) => write!(f, "id token has a malformed {part}"),
+            ClaimsError::Unsigned => f.write_str("id token is not signed"),
+            ClaimsError::InvalidIssuer => {
+                f.write_str("id token issuer is not the configured issuer")
+            }
+            ClaimsError::InvalidAudience => f.write_str("id token is not for this client"),
+            ClaimsError::InvalidAuthorizedParty => f.write_str("id token azp is not this client"),
+            ClaimsError::MissingExpiry => f.write_str("id token has no expiry"),
+            ClaimsError::Expired => f.write_str("id token has expired"),
+            ClaimsError::IssuedInFuture => f.write_str("id token is issued in the future"),
+            ClaimsError::MissingSubject => f.write_str("id token has no subject"),
+            ClaimsError::InvalidNonce => f.write_str("id token nonce does not match this login"),
+        }
+    }
+}
+
+fn segment(text: &str, part: &'static str) -> Result<Json, ClaimsError> {
+    let bytes = base64url_decode(text).map_err(|_| ClaimsError::Malformed(part))?;
+    let text = String::from_utf8(bytes).map_err(|_| ClaimsError::Malformed(part))?;
+    let json = Json::parse(&text).map_err(|_| ClaimsError::Malformed(part))?;
+    json.as_object()
+        .map(|_| json.clone())
+        .ok_or(ClaimsError::Malformed(part))
+}
+
+/// Splits a compact JWS and decodes its header and payload; the signature is not checked here.
+pub fn decode(jwt: &str) -> Result<(Json, Json), ClaimsError> {
+    if jwt.len() > MAX_JWT_LEN {
+        return Err(ClaimsError::TooLarge);
+    }
+    let mut parts = jwt.split('.');
+    let (Some(header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ClaimsError::Malformed("structure"));
+    };
+    Ok((segment(header, "header")?, segment(payload, "payload")?))
+}
+
+fn optional_text(claims: &Json, name: &'static str) -> Result<Option<String>, ClaimsError> {
+    match claims.get(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ClaimsError::Malformed(name)),
+    }
+}
+
+/// Checks an ID token's claims in the order of OpenID Connect Core §3.1.3.7 and returns them.
+pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, ClaimsError> {
+    let (header, claims) = decode(jwt)?;
+    match header.get("alg").and_then(Json::as_str) {
+        None => return Err(ClaimsError::Unsigned),
+        Some(alg) if alg.eq_ignore_ascii_case("none") => return Err(ClaimsError::Unsigned),
+        Some(_) => {}
+    }
+    if claims.get("iss").and_then(Json::as_str) != Some(expected.issuer) {
+        return Err(ClaimsError::InvalidIssuer);
+    }
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Json::String(aud)) => vec![aud.as_str()],
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|a| a.as_str().ok_or(ClaimsError::Malformed("aud")))
+            .collect::<Result<_, _>>()?,
+        _ => return Err(ClaimsError::InvalidAudience),
+    };
+    if !audiences.contains(&expected.client_id) {
+        return Err(ClaimsError::InvalidAudience);
+    }
+    match claims.get("azp").and_then(Json::as_str) {
+        Some(azp) if azp != expected.client_id => return Err(ClaimsError::InvalidAuthorizedParty),
+        None if audiences.len() > 1 => return Err(ClaimsError::InvalidAuthorizedParty),
+        _ => {}
+    }
+    let expires_at = claims
+        .get("exp")
+        .and_then(Json::as_u64)
+        .ok_or(ClaimsError::MissingExpiry)?;
+    if expires_at.saturating_add(LEEWAY_S) <= expected.now {
+        return Err(ClaimsError::Expired);
+    }
+    if let Some(issued_at) = claims.get("iat").and_then(Json::as_u64) {
+        if issued_at > expected.now.saturating_add(LEEWAY_S) {
+            return Err(ClaimsError::IssuedInFuture);
+        }
+    }
+    let subject = claims
+        .get("sub")
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty());
+    let subject = subject.ok_or(ClaimsError::MissingSubject)?.to_owned();
+    if claims.get("nonce").and_then(Json::as_str) != Some(expected.nonce.expose()) {
+        return Err(ClaimsError::InvalidNonce);
+    }
+    Ok(IdClaims {
+        issuer: expected.issuer.to_owned(),
+        subject,
+        expires_at,
+        name: optional_text(&claims, "name")?,
+        email: optional_text(&claims, "email")?,
+        preferred_username: optional_text(&claims, "preferred_username")?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

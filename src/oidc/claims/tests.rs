@@ -1,0 +1,213 @@
+use super::*;
+use crate::encoding::base64url_encode;
+
+const ISSUER: &str = "http://localhost:9400";
+const CLIENT: &str = "streamlit-demo";
+const NOW: UnixSeconds = 1_800_000_000;
+
+fn jwt_with(header: &str, claims: &str) -> String {
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        base64url_encode(header.as_bytes()),
+        base64url_encode(claims.as_bytes())
+    )
+}
+
+/// The good claims with `changes` applied (a `null` removes a claim), as JSON text.
+fn claims_text(changes: &str) -> String {
+    let mut claims = Json::parse(&format!(
+        r#"{{"iss":"{ISSUER}","sub":"alice","aud":"{CLIENT}","exp":{},"iat":{},"nonce":"nonce-456",
+            "name":"Alice Example","email":"alice@example.com"}}"#,
+        NOW + 300,
+        NOW - 5
+    ))
+    .unwrap();
+    if let (Json::Object(pairs), Json::Object(changes)) =
+        (&mut claims, Json::parse(changes).unwrap())
+    {
+        for (key, value) in changes {
+            pairs.retain(|(k, _)| *k != key);
+            if !value.is_null() {
+                pairs.push((key, value));
+            }
+        }
+    }
+    claims.to_string()
+}
+
+/// A token with the good claims and `changes` applied.
+fn jwt(changes: &str) -> String {
+    jwt_with(r#"{"alg":"RS256","kid":"k1"}"#, &claims_text(changes))
+}
+
+fn check(token: &str) -> Result<IdClaims, ClaimsError> {
+    let nonce = Secret::new("nonce-456");
+    check_id_token(
+        token,
+        &Expected {
+            issuer: ISSUER,
+            client_id: CLIENT,
+            nonce: &nonce,
+            now: NOW,
+        },
+    )
+}
+
+#[test]
+fn good_claims_are_returned_for_display() {
+    let claims = check(&jwt("{}")).unwrap();
+    assert_eq!(claims.subject, "alice");
+    assert_eq!(claims.expires_at, NOW + 300);
+    assert_eq!(claims.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(claims.display_name(), "Alice Example");
+}
+
+#[test]
+fn the_display_name_falls_back_to_username_email_then_subject() {
+    let claims = check(&jwt(r#"{"name":null,"preferred_username":"al"}"#)).unwrap();
+    assert_eq!(claims.display_name(), "al");
+    assert_eq!(
+        check(&jwt(r#"{"name":null}"#)).unwrap().display_name(),
+        "alice@example.com"
+    );
+    assert_eq!(
+        check(&jwt(r#"{"name":null,"email":null}"#))
+            .unwrap()
+            .display_name(),
+        "alice"
+    );
+}
+
+#[test]
+fn the_issuer_must_match_exactly() {
+    for iss in [
+        r#""http://localhost:9400/""#,
+        r#""HTTP://LOCALHOST:9400""#,
+        r#""https://evil.example""#,
+        "null",
+        "7",
+    ] {
+        assert_eq!(
+            check(&jwt(&format!(r#"{{"iss":{iss}}}"#))),
+            Err(ClaimsError::InvalidIssuer),
+            "{iss}"
+        );
+    }
+}
+
+#[test]
+fn the_client_must_be_an_audience_and_the_authorized_party() {
+    assert_eq!(
+        check(&jwt(r#"{"aud":"other-client"}"#)),
+        Err(ClaimsError::InvalidAudience)
+    );
+    assert_eq!(
+        check(&jwt(r#"{"aud":null}"#)),
+        Err(ClaimsError::InvalidAudience)
+    );
+    assert_eq!(
+        check(&jwt(r#"{"aud":["other"]}"#)),
+        Err(ClaimsError::InvalidAudience)
+    );
+    assert!(check(&jwt(r#"{"aud":["streamlit-demo"]}"#)).is_ok());
+    assert_eq!(
+        check(&jwt(r#"{"aud":["streamlit-demo","api"]}"#)),
+        Err(ClaimsError::InvalidAuthorizedParty),
+        "several audiences need azp"
+    );
+    assert!(check(&jwt(
+        r#"{"aud":["streamlit-demo","api"],"azp":"streamlit-demo"}"#
+    ))
+    .is_ok());
+    assert_eq!(
+        check(&jwt(r#"{"azp":"other"}"#)),
+        Err(ClaimsError::InvalidAuthorizedParty)
+    );
+    assert_eq!(
+        check(&jwt(r#"{"aud":["streamlit-demo",5]}"#)),
+        Err(ClaimsError::Malformed("aud"))
+    );
+}
+
+#[test]
+fn expiry_and_issue_time_are_checked_with_leeway() {
+    assert_eq!(
+        check(&jwt(r#"{"exp":null}"#)),
+        Err(ClaimsError::MissingExpiry)
+    );
+    assert_eq!(
+        check(&jwt(&format!(r#"{{"exp":{}}}"#, NOW - LEEWAY_S))),
+        Err(ClaimsError::Expired)
+    );
+    assert!(
+        check(&jwt(&format!(r#"{{"exp":{}}}"#, NOW - LEEWAY_S + 1))).is_ok(),
+        "within the leeway"
+    );
+    assert_eq!(
+        check(&jwt(&format!(r#"{{"iat":{}}}"#, NOW + LEEWAY_S + 1))),
+        Err(ClaimsError::IssuedInFuture)
+    );
+    assert!(check(&jwt(&format!(r#"{{"iat":{}}}"#, NOW + LEEWAY_S))).is_ok());
+}
+
+#[test]
+fn subject_and_nonce_are_required() {
+    assert_eq!(
+        check(&jwt(r#"{"sub":null}"#)),
+        Err(ClaimsError::MissingSubject)
+    );
+    assert_eq!(
+        check(&jwt(r#"{"sub":""}"#)),
+        Err(ClaimsError::MissingSubject)
+    );
+    assert_eq!(
+        check(&jwt(r#"{"nonce":null}"#)),
+        Err(ClaimsError::InvalidNonce)
+    );
+    assert_eq!(
+        check(&jwt(r#"{"nonce":"from-another-session"}"#)),
+        Err(ClaimsError::InvalidNonce)
+    );
+}
+
+#[test]
+fn unsigned_tokens_are_refused() {
+    for header in [r#"{"alg":"none"}"#, r#"{"alg":"NONE"}"#, r#"{"typ":"JWT"}"#] {
+        assert_eq!(
+            check(&jwt_with(header, &claims_text("{}"))),
+            Err(ClaimsError::Unsigned),
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn malformed_and_oversized_tokens_are_refused() {
+    assert_eq!(check("not-a-jwt"), Err(ClaimsError::Malformed("structure")));
+    assert_eq!(check("a.b.c.d"), Err(ClaimsError::Malformed("structure")));
+    assert_eq!(check("!!.e30.c2ln"), Err(ClaimsError::Malformed("header")));
+    assert_eq!(
+        check(&jwt_with(r#"{"alg":"RS256"}"#, "[1]")),
+        Err(ClaimsError::Malformed("payload"))
+    );
+    assert_eq!(
+        check(&jwt_with(r#"{"alg":"RS256"}"#, "{not json")),
+        Err(ClaimsError::Malformed("payload"))
+    );
+    assert_eq!(
+        check(&jwt(r#"{"email":5}"#)),
+        Err(ClaimsError::Malformed("email"))
+    );
+    let huge = jwt(&format!(r#"{{"name":"{}"}}"#, "x".repeat(MAX_JWT_LEN)));
+    assert_eq!(check(&huge), Err(ClaimsError::TooLarge));
+}
+
+#[test]
+fn error_codes_are_stable() {
+    assert_eq!(ClaimsError::InvalidNonce.code(), "invalid_nonce");
+    assert_eq!(ClaimsError::Expired.code(), "expired");
+    assert_eq!(
+        ClaimsError::Malformed("aud").to_string(),
+        "id token has a malformed aud"
+    );
+}

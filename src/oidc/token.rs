@@ -1,0 +1,279 @@
+//! The back-channel half: the token request bodies and the token response.
+
+use super::authorize::PendingLogin;
+use crate::encoding::form_encode;
+use crate::json::Json;
+use crate::secret::Secret;
+use std::fmt;
+
+/// Longest token accepted from a token response; a larger one is refused, not stored.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// The body of the authorization-code exchange (RFC 6749 §4.1.3 with RFC 7636's verifier),
+/// repeating the pending login's exact redirect URI.
+pub fn code_request_body(code: &Secret, pending: &PendingLogin, client_id: &str) -> String {
+    form_encode([
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", pending.redirect_uri.as_str()),
+        ("client_id", client_id),
+        ("code_verifier", pending.verifier.expose()),
+    ])
+}
+
+/// The body of a refresh (RFC 6749 §6).
+pub fn refresh_request_body(refresh_token: &Secret, client_id: &str) -> String {
+    form_encode([
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+        ("client_id", client_id),
+    ])
+}
+
+/// The tokens of a successful response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenSet {
+    /// The access token, for the API.
+    pub access_token: Secret,
+    /// The ID token: always present after a code exchange, optional after a refresh.
+    pub id_token: Option<Secret>,
+    /// The refresh token, when the provider rotates or issues one.
+    pub refresh_token: Option<Secret>,
+    /// Lifetime of the access token in seconds, when stated.
+    pub expires_in: Option<u64>,
+    /// The granted scope, when the provider states it.
+    pub scope: Option<String>,
+}
+
+/// Why a token response was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenError {
+    /// The body is not a JSON object.
+    NotAnObject,
+    /// The provider answered with an error.
+    Provider {
+        /// The `error` code (`invalid_grant` ends the session).
+        error: String,
+        /// The `error_description`, when given.
+        description: Option<String>,
+    },
+    /// A token field is missing, empty, not a string or over [`MAX_TOKEN_LEN`].
+    BadToken(&'static str),
+    /// `token_type` is not `Bearer`.
+    UnsupportedTokenType,
+}
+
+impl TokenError {
+    /// A stable code for events and Python.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::NotAnObject => "invalid_token_response",
+            TokenError::Provider { .. } => "token_error",
+            TokenError::BadToken(_) => "invalid_token_response",
+            TokenError::UnsupportedTokenType => "unsupported_token_type",
+        }
+    }
+
+    /// Whether the grant is dead (expired, revoked or reused refresh token): the session must
+    /// be cleared rather than retried (RFC 9700 §4.14).
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, TokenError::Provider { error, .. } if error == "invalid_grant")
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::NotAnObject => f.write_str("token response is not an object"),
+            TokenError::Provider {
+                error,
+                description: Some(d),
+            } => write!(f, "token endpoint error {error}: {d}"),
+            TokenError::Provider {
+                error,
+                description: None,
+            } => write!(f, "token endpoint error {error}"),
+            TokenError::BadToken(field) => write!(f, "token response has no usable {field}"),
+            TokenError::UnsupportedTokenType => f.write_str("token type is not Bearer"),
+        }
+    }
+}
+
+fn token(body: &Json, field: &'static str) -> Result<Option<Secret>, TokenError> {
+    match body.get(field) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) if !s.is_empty() && s.len() <= MAX_TOKEN_LEN => {
+            Ok(Some(Secret::new(s.as_str())))
+        }
+        Some(_) => Err(TokenError::BadToken(field)),
+    }
+}
+
+/// Reads a token endpoint response. `id_token_required` is true for a code exchange.
+pub fn parse_token_response(body: &Json, id_token_required: bool) -> Result<TokenSet, TokenError> {
+    if body.as_object().is_none() {
+        return Err(TokenError::NotAnObject);
+    }
+    if let Some(error) = body.get("error") {
+        let error = error.as_str().unwrap_or("unknown_error").to_owned();
+        let description = body
+            .get("error_description")
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        return Err(TokenError::Provider { error, description });
+    }
+    let token_type = body.get("token_type").and_then(Json::as_str);
+    if !token_type.is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
+        return Err(TokenError::UnsupportedTokenType);
+    }
+    let access_token = token(body, "access_token")?.ok_or(TokenError::BadToken("access_token"))?;
+    let id_token = token(body, "id_token")?;
+    if id_token_required && id_token.is_none() {
+        return Err(TokenError::BadToken("id_token"));
+    }
+    Ok(TokenSet {
+        access_token,
+        id_token,
+        refresh_token: token(body, "refresh_token")?,
+        expires_in: body.get("expires_in").and_then(Json::as_u64),
+        scope: body.get("scope").and_then(Json::as_str).map(str::to_owned),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::parse_query;
+
+    fn pending() -> PendingLogin {
+        PendingLogin {
+            state: Secret::new("s"),
+            nonce: Secret::new("n"),
+            verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            issuer: "http://localhost:9400".into(),
+            redirect_uri: "http://localhost:8501/component/streamlit_component.login/index.html"
+                .into(),
+            created_at: 0,
+        }
+    }
+
+    fn response(text: &str, id_token_required: bool) -> Result<TokenSet, TokenError> {
+        parse_token_response(&Json::parse(text).unwrap(), id_token_required)
+    }
+
+    #[test]
+    fn the_code_exchange_repeats_the_redirect_uri_and_sends_the_verifier() {
+        let body = code_request_body(&Secret::new("the code"), &pending(), "streamlit-demo");
+        let pairs = parse_query(&body).unwrap();
+        let expected = [
+            ("grant_type", "authorization_code"),
+            ("code", "the code"),
+            (
+                "redirect_uri",
+                "http://localhost:8501/component/streamlit_component.login/index.html",
+            ),
+            ("client_id", "streamlit-demo"),
+            (
+                "code_verifier",
+                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            ),
+        ];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    }
+
+    #[test]
+    fn the_refresh_request_sends_the_refresh_token() {
+        let body = refresh_request_body(&Secret::new("r/1"), "c");
+        assert_eq!(
+            body,
+            "grant_type=refresh_token&refresh_token=r%2F1&client_id=c"
+        );
+    }
+
+    #[test]
+    fn a_complete_response_is_read() {
+        let set = response(
+            r#"{"access_token":"at","id_token":"it","refresh_token":"rt","token_type":"Bearer","expires_in":300,"scope":"openid email"}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(set.access_token.expose(), "at");
+        assert_eq!(set.id_token.as_ref().map(Secret::expose), Some("it"));
+        assert_eq!(set.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+        assert_eq!(set.expires_in, Some(300));
+        assert_eq!(set.scope.as_deref(), Some("openid email"));
+        assert!(
+            !format!("{set:?}").contains("\"at\""),
+            "tokens are redacted in Debug"
+        );
+    }
+
+    #[test]
+    fn a_refresh_response_may_omit_the_id_token_and_refresh_token() {
+        let set = response(r#"{"access_token":"at","token_type":"bearer"}"#, false).unwrap();
+        assert_eq!(
+            (set.id_token, set.refresh_token, set.expires_in),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn provider_errors_are_typed_and_invalid_grant_is_recognised() {
+        let err = response(
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+            false,
+        )
+        .unwrap_err();
+        assert!(err.is_invalid_grant());
+        assert_eq!(
+            err.to_string(),
+            "token endpoint error invalid_grant: grant request is invalid"
+        );
+        let other = response(r#"{"error":"invalid_client"}"#, false).unwrap_err();
+        assert!(!other.is_invalid_grant());
+        assert_eq!(other.code(), "token_error");
+    }
+
+    #[test]
+    fn incomplete_or_oversized_responses_are_refused() {
+        assert_eq!(response("[]", true), Err(TokenError::NotAnObject));
+        assert_eq!(
+            response(
+                r#"{"access_token":"at","token_type":"DPoP","id_token":"i"}"#,
+                true
+            ),
+            Err(TokenError::UnsupportedTokenType)
+        );
+        assert_eq!(
+            response(r#"{"access_token":"at","id_token":"i"}"#, true),
+            Err(TokenError::UnsupportedTokenType)
+        );
+        assert_eq!(
+            response(r#"{"token_type":"Bearer","id_token":"i"}"#, true),
+            Err(TokenError::BadToken("access_token"))
+        );
+        assert_eq!(
+            response(r#"{"access_token":"","token_type":"Bearer"}"#, false),
+            Err(TokenError::BadToken("access_token"))
+        );
+        assert_eq!(
+            response(r#"{"access_token":"at","token_type":"Bearer"}"#, true),
+            Err(TokenError::BadToken("id_token"))
+        );
+        assert_eq!(
+            response(
+                r#"{"access_token":"at","token_type":"Bearer","refresh_token":5}"#,
+                false
+            ),
+            Err(TokenError::BadToken("refresh_token"))
+        );
+        let huge = format!(
+            r#"{{"access_token":"{}","token_type":"Bearer"}}"#,
+            "a".repeat(MAX_TOKEN_LEN + 1)
+        );
+        assert_eq!(
+            response(&huge, false),
+            Err(TokenError::BadToken("access_token"))
+        );
+    }
+}
