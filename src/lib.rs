@@ -4,13 +4,16 @@
 //! test natively. `browser` (web-sys glue), `views` (Leptos components) and `app` (start-up)
 //! exist only in the wasm32 build.
 
+pub mod config;
 pub mod encoding;
+pub mod events;
 pub mod json;
 pub mod oidc;
 pub mod origin;
 pub mod pkce;
 pub mod protocol;
 pub mod secret;
+pub mod session;
 pub mod theme;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,227 @@
+//! The login configuration, read from the render args the Python host sends.
+//!
+//! Streamlit adds `key` and `default` to the args; they and any other unknown keys are ignored.
+
+use crate::events::DEFAULT_EVENTS;
+use crate::json::Json;
+use crate::oidc::authorize::ClientConfig;
+use crate::oidc::is_secure_url;
+use std::fmt;
+
+/// Heartbeat period when the app sets none, in seconds (the original component's 2 s beat).
+pub const DEFAULT_HEARTBEAT_S: u64 = 2;
+/// Scope when the app sets none.
+pub const DEFAULT_SCOPE: &str = "openid profile email";
+/// Shortest nonce accepted from Python.
+pub const MIN_NONCE_LEN: usize = 16;
+
+/// Everything the login flow needs to know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginConfig {
+    /// The provider's issuer; discovery is fetched from it.
+    pub issuer: String,
+    /// Client id, redirect URI, scope and audience.
+    pub client: ClientConfig,
+    /// How often the watcher looks at storage, in seconds.
+    pub heartbeat_s: u64,
+    /// Event names the app accepts.
+    pub events: Vec<String>,
+    /// The nonce Python created for this Streamlit session, when it sends one.
+    pub nonce: Option<String>,
+    /// Whether an expired session is refreshed silently when it has a refresh token.
+    pub refresh: bool,
+    /// Shown in the logged-out line.
+    pub hostname: String,
+}
+
+/// Why the args are not a usable configuration; the field is named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A required field is missing.
+    Missing(&'static str),
+    /// A field has the wrong type or an unusable value.
+    Invalid(&'static str),
+}
+
+impl ConfigError {
+    /// A stable code for events and Python.
+    pub fn code(&self) -> &'static str {
+        "invalid_config"
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Missing(field) => write!(f, "login config has no {field}"),
+            ConfigError::Invalid(field) => write!(f, "login config {field} is invalid"),
+        }
+    }
+}
+
+/// The component's own URL without query or fragment: the default redirect URI. Streamlit adds
+/// `?streamlitUrl=…` to the iframe's URL; nothing from the query may reach the redirect URI.
+pub fn redirect_uri_of(page_url: &str) -> &str {
+    let end = page_url.find(['?', '#']).unwrap_or(page_url.len());
+    &page_url[..end]
+}
+
+fn optional_text<'a>(args: &'a Json, field: &'static str) -> Result<Option<&'a str>, ConfigError> {
+    match args.get(field) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim())),
+        Some(_) => Err(ConfigError::Invalid(field)),
+    }
+}
+
+fn secure_url(args: &Json, field: &'static str) -> Result<Option<String>, ConfigError> {
+    match optional_text(args, field)? {
+        Some(url) if is_secure_url(url) => Ok(Some(url.to_owned())),
+        Some(_) => Err(ConfigError::Invalid(field)),
+        None => Ok(None),
+    }
+}
+
+impl LoginConfig {
+    /// Reads the config from the render args; `page_url` is the component's own URL.
+    pub fn from_args(args: &Json, page_url: &str) -> Result<LoginConfig, ConfigError> {
+        let issuer = secure_url(args, "issuer")?.ok_or(ConfigError::Missing("issuer"))?;
+        let client_id =
+            optional_text(args, "client_id")?.ok_or(ConfigError::Missing("client_id"))?;
+        let redirect_uri = match secure_url(args, "redirect_uri")? {
+            Some(uri) => uri,
+            None => redirect_uri_of(page_url).to_owned(),
+        };
+        let heartbeat_s = match args.get("heartbeat_s") {
+            None | Some(Json::Null) => DEFAULT_HEARTBEAT_S,
+            Some(value) => value
+                .as_u64()
+                .filter(|s| (1..=3600).contains(s))
+                .ok_or(ConfigError::Invalid("heartbeat_s"))?,
+        };
+        let events = match args.get("events") {
+            None | Some(Json::Null) => DEFAULT_EVENTS.map(str::to_owned).to_vec(),
+            Some(Json::Array(items)) => items
+                .iter()
+                .map(|e| {
+                    e.as_str()
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .ok_or(ConfigError::Invalid("events"))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(ConfigError::Invalid("events")),
+        };
+        let nonce = optional_text(args, "nonce")?;
+        if nonce.is_some_and(|n| n.len() < MIN_NONCE_LEN) {
+            return Err(ConfigError::Invalid("nonce"));
+        }
+        let refresh = match args.get("refresh") {
+            None | Some(Json::Null) => true,
+            Some(value) => value.as_bool().ok_or(ConfigError::Invalid("refresh"))?,
+        };
+        Ok(LoginConfig {
+            issuer,
+            client: ClientConfig {
+                client_id: client_id.to_owned(),
+                redirect_uri,
+                scope: optional_text(args, "scope")?
+                    .unwrap_or(DEFAULT_SCOPE)
+                    .to_owned(),
+                audience: optional_text(args, "audience")?.map(str::to_owned),
+            },
+            heartbeat_s,
+            events,
+            nonce: nonce.map(str::to_owned),
+            refresh,
+            hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "http://localhost:8501/component/streamlit_component.login/index.html?streamlitUrl=http%3A%2F%2Fevil.example%2F#x";
+
+    fn config(args: &str) -> Result<LoginConfig, ConfigError> {
+        LoginConfig::from_args(&Json::parse(args).unwrap(), PAGE)
+    }
+
+    #[test]
+    fn minimal_args_get_safe_defaults() {
+        let c = config(
+            r#"{"issuer":"http://localhost:9400","client_id":"demo","key":"login","default":null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.client.redirect_uri,
+            "http://localhost:8501/component/streamlit_component.login/index.html"
+        );
+        assert_eq!(c.client.scope, DEFAULT_SCOPE);
+        assert_eq!(c.client.audience, None);
+        assert_eq!(c.heartbeat_s, 2);
+        assert_eq!(c.events, DEFAULT_EVENTS.map(str::to_owned).to_vec());
+        assert_eq!((c.nonce, c.refresh, c.hostname.as_str()), (None, true, ""));
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let c = config(
+            r#"{"issuer":"https://idp.example","client_id":"demo","scope":"openid read:chart","audience":"http://localhost:5000/api",
+                "redirect_uri":"https://app.example/cb","heartbeat_s":5,"events":["onStatusUpdate"],
+                "nonce":"0123456789abcdef0123","refresh":false,"hostname":"demo host"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.client.redirect_uri, "https://app.example/cb");
+        assert_eq!(
+            c.client.audience.as_deref(),
+            Some("http://localhost:5000/api")
+        );
+        assert_eq!((c.heartbeat_s, c.refresh), (5, false));
+        assert_eq!(c.events, vec!["onStatusUpdate".to_owned()]);
+        assert_eq!(c.nonce.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(c.hostname, "demo host");
+    }
+
+    #[test]
+    fn the_redirect_uri_never_comes_from_the_query_string() {
+        assert_eq!(
+            redirect_uri_of("http://h/a/index.html?redirect_uri=http://evil#frag"),
+            "http://h/a/index.html"
+        );
+        assert_eq!(redirect_uri_of("http://h/a"), "http://h/a");
+    }
+
+    #[test]
+    fn bad_args_name_the_field() {
+        assert_eq!(
+            config(r#"{"client_id":"demo"}"#),
+            Err(ConfigError::Missing("issuer"))
+        );
+        assert_eq!(
+            config(r#"{"issuer":"http://localhost:9400"}"#),
+            Err(ConfigError::Missing("client_id"))
+        );
+        let base = r#""issuer":"http://localhost:9400","client_id":"demo""#;
+        for (extra, field) in [
+            (r#""issuer":"http://idp.example""#, "issuer"),
+            (r#""redirect_uri":"javascript:alert(1)""#, "redirect_uri"),
+            (r#""heartbeat_s":0"#, "heartbeat_s"),
+            (r#""heartbeat_s":"2""#, "heartbeat_s"),
+            (r#""events":"onError""#, "events"),
+            (r#""events":[""]"#, "events"),
+            (r#""nonce":"short""#, "nonce"),
+            (r#""refresh":"yes""#, "refresh"),
+            (r#""scope":5"#, "scope"),
+        ] {
+            let args = if extra.starts_with(r#""issuer""#) {
+                format!(r#"{{{extra},"client_id":"demo"}}"#)
+            } else {
+                format!("{{{base},{extra}}}")
+            };
+            assert_eq!(config(&args), Err(ConfigError::Invalid(field)), "{extra}");
+        }
+    }
+}

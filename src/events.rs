@@ -1,0 +1,143 @@
+//! Named events to Python: one envelope `{name, data, source, seq}` sent as the component
+//! value. Names outside the allowed list become `onError`; `seq` only grows, so Python can tell
+//! a new event from a rerun's repeated value, even across page reloads.
+
+use crate::json::Json;
+
+/// A login-state change: `{status: "Logged in" | "Logged out", session?}`.
+pub const ON_STATUS_UPDATE: &str = "onStatusUpdate";
+/// A request the user made in the component for Python to act on.
+pub const ON_ACTION_REQUEST: &str = "onActionRequest";
+/// Something failed: `{code, message}`.
+pub const ON_ERROR: &str = "onError";
+/// The events allowed when the app names none.
+pub const DEFAULT_EVENTS: [&str; 3] = [ON_STATUS_UPDATE, ON_ACTION_REQUEST, ON_ERROR];
+
+/// The `data` of an `onError` event.
+pub fn error_data(code: &str, message: &str) -> Json {
+    Json::object([("code", Json::from(code)), ("message", Json::from(message))])
+}
+
+/// Builds event envelopes for one component instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emitter {
+    allowed: Vec<String>,
+    source: String,
+    last_seq: u64,
+}
+
+impl Emitter {
+    /// An emitter for the `allowed` names (`onError` is always allowed: failures must be
+    /// reportable) that signs its events with `source`.
+    pub fn new(allowed: &[String], source: &str) -> Emitter {
+        Emitter {
+            allowed: allowed.to_vec(),
+            source: source.to_owned(),
+            last_seq: 0,
+        }
+    }
+
+    /// Whether `name` may be sent as it is.
+    pub fn allows(&self, name: &str) -> bool {
+        name == ON_ERROR || self.allowed.iter().any(|a| a == name)
+    }
+
+    /// The envelope for an event at `now_ms`. A name that is not allowed becomes `onError`
+    /// with code `event_not_allowed`, the name and the original data, so nothing is lost.
+    pub fn envelope(&mut self, name: &str, data: Json, now_ms: u64) -> Json {
+        let (name, data) = if self.allows(name) {
+            (name.to_owned(), data)
+        } else {
+            let message = format!("event \"{name}\" is not in the allowed list");
+            let mut error = error_data("event_not_allowed", &message);
+            if let Json::Object(pairs) = &mut error {
+                pairs.push(("event".into(), Json::from(name)));
+                pairs.push(("data".into(), data));
+            }
+            (ON_ERROR.to_owned(), error)
+        };
+        self.last_seq = now_ms.max(self.last_seq + 1);
+        Json::object([
+            ("name", Json::from(name)),
+            ("data", data),
+            ("source", Json::from(self.source.as_str())),
+            ("seq", Json::from(self.last_seq)),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Vec<String> {
+        DEFAULT_EVENTS.map(str::to_owned).to_vec()
+    }
+
+    #[test]
+    fn an_allowed_event_is_sent_as_named() {
+        let mut emitter = Emitter::new(&defaults(), "streamlit_component.login");
+        let envelope = emitter.envelope(
+            ON_STATUS_UPDATE,
+            Json::object([("status", Json::from("Logged out"))]),
+            1000,
+        );
+        assert_eq!(
+            envelope.to_string(),
+            r#"{"name":"onStatusUpdate","data":{"status":"Logged out"},"source":"streamlit_component.login","seq":1000}"#
+        );
+    }
+
+    #[test]
+    fn a_name_outside_the_list_becomes_on_error_and_keeps_its_data() {
+        let mut emitter = Emitter::new(&["onStatusUpdate".to_owned()], "c");
+        let envelope = emitter.envelope("onActionRequest", Json::from("payload"), 5);
+        assert_eq!(envelope.get("name").and_then(Json::as_str), Some(ON_ERROR));
+        let data = envelope.get("data").unwrap();
+        assert_eq!(
+            data.get("code").and_then(Json::as_str),
+            Some("event_not_allowed")
+        );
+        assert_eq!(
+            data.get("event").and_then(Json::as_str),
+            Some("onActionRequest")
+        );
+        assert_eq!(data.get("data").and_then(Json::as_str), Some("payload"));
+        assert_eq!(
+            emitter
+                .envelope("anything", Json::Null, 6)
+                .get("name")
+                .and_then(Json::as_str),
+            Some(ON_ERROR)
+        );
+    }
+
+    #[test]
+    fn on_error_is_always_allowed() {
+        let mut emitter = Emitter::new(&[], "c");
+        let envelope = emitter.envelope(ON_ERROR, error_data("popup_blocked", "allow popups"), 1);
+        assert_eq!(
+            envelope
+                .get("data")
+                .and_then(|d| d.get("code"))
+                .and_then(Json::as_str),
+            Some("popup_blocked")
+        );
+    }
+
+    #[test]
+    fn seq_grows_even_when_the_clock_does_not() {
+        let mut emitter = Emitter::new(&defaults(), "c");
+        let seqs: Vec<u64> = [100, 100, 50, 200]
+            .into_iter()
+            .map(|now| {
+                emitter
+                    .envelope(ON_STATUS_UPDATE, Json::Null, now)
+                    .get("seq")
+                    .and_then(Json::as_u64)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(seqs, [100, 101, 102, 200]);
+    }
+}

@@ -1,0 +1,215 @@
+//! The login session kept in localStorage, its storage keys, and what of it Python may see.
+//!
+//! Everything read back from storage is untrusted (any script on the origin can write there):
+//! it is size-limited, parsed and shape-checked, and what fails is reported and removed.
+
+use crate::json::{Json, JsonError};
+use crate::oidc::UnixSeconds;
+use crate::secret::Secret;
+use std::fmt;
+
+/// Largest stored value read; a larger one is refused unparsed.
+pub const MAX_STORED_LEN: usize = 64 * 1024;
+
+/// Prefix of every storage key of ours.
+pub const KEY_PREFIX: &str = "streamlit_component.v1";
+
+/// What a storage key holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The session.
+    Session,
+    /// A login in progress (the popup is at the provider).
+    Pending,
+}
+
+/// The storage key for one provider and client (SECURITY 16: namespaced by issuer and
+/// client id, so two configurations never read each other's session).
+pub fn storage_key(kind: KeyKind, issuer: &str, client_id: &str) -> String {
+    let kind = match kind {
+        KeyKind::Session => "session",
+        KeyKind::Pending => "pending",
+    };
+    format!("{KEY_PREFIX}|{kind}|{issuer}|{client_id}")
+}
+
+/// Whether a storage key is one of ours, whatever its provider (logout clears them all).
+pub fn is_our_key(key: &str) -> bool {
+    key.strip_prefix(KEY_PREFIX)
+        .is_some_and(|rest| rest.starts_with('|'))
+}
+
+/// The tokens of a session, as Python receives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tokens {
+    /// The access token.
+    pub value: Secret,
+    /// The ID token.
+    pub value_id_token: Secret,
+    /// When the access token expires.
+    pub expiry: UnixSeconds,
+}
+
+/// A logged-in session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The name to show (from the ID token).
+    pub user: String,
+    /// The user's email, when the provider gave one.
+    pub email: Option<String>,
+    /// The tokens.
+    pub token: Tokens,
+    /// The refresh token: kept in the browser, never sent to Python (SECURITY 13).
+    pub refresh_token: Option<Secret>,
+    /// The granted scopes.
+    pub scopes: Vec<String>,
+}
+
+/// Why a stored session was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionError {
+    /// Longer than [`MAX_STORED_LEN`].
+    TooLarge,
+    /// Not JSON.
+    Corrupt(JsonError),
+    /// JSON of the wrong shape: the field named is missing or of the wrong type.
+    Malformed(&'static str),
+}
+
+impl SessionError {
+    /// A stable code for events and Python.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionError::TooLarge => "session_too_large",
+            SessionError::Corrupt(_) | SessionError::Malformed(_) => "corrupt_session",
+        }
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::TooLarge => f.write_str("stored session is too large"),
+            SessionError::Corrupt(e) => write!(f, "stored session is not JSON: {e}"),
+            SessionError::Malformed(field) => write!(f, "stored session has no valid {field}"),
+        }
+    }
+}
+
+fn text<'a>(json: &'a Json, field: &'static str) -> Result<&'a str, SessionError> {
+    json.get(field)
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or(SessionError::Malformed(field))
+}
+
+impl Session {
+    /// The session as stored, refresh token included.
+    pub fn to_stored(&self) -> String {
+        let mut json = self.public_json();
+        if let (Json::Object(pairs), Some(refresh)) = (&mut json, &self.refresh_token) {
+            pairs.push(("refresh_token".into(), Json::from(refresh.expose())));
+        }
+        json.to_string()
+    }
+
+    /// What Python receives: user, email, token {value, value_id_token, expiry} and scopes;
+    /// never the refresh token.
+    pub fn public_json(&self) -> Json {
+        Json::object([
+            ("user", Json::from(self.user.as_str())),
+            (
+                "email",
+                self.email.as_deref().map_or(Json::Null, Json::from),
+            ),
+            (
+                "token",
+                Json::object([
+                    ("value", Json::from(self.token.value.expose())),
+                    (
+                        "value_id_token",
+                        Json::from(self.token.value_id_token.expose()),
+                    ),
+                    ("expiry", Json::from(self.token.expiry)),
+                ]),
+            ),
+            (
+                "scopes",
+                Json::Array(self.scopes.iter().map(|s| Json::from(s.as_str())).collect()),
+            ),
+        ])
+    }
+
+    /// Reads a stored session: size-limited, parsed, every field checked.
+    pub fn from_stored(stored: &str) -> Result<Session, SessionError> {
+        if stored.len() > MAX_STORED_LEN {
+            return Err(SessionError::TooLarge);
+        }
+        let json = Json::parse(stored).map_err(SessionError::Corrupt)?;
+        let token = json.get("token").ok_or(SessionError::Malformed("token"))?;
+        let email = match json.get("email") {
+            None | Some(Json::Null) => None,
+            Some(_) => Some(text(&json, "email")?.to_owned()),
+        };
+        let refresh_token = match json.get("refresh_token") {
+            None | Some(Json::Null) => None,
+            Some(_) => Some(Secret::new(text(&json, "refresh_token")?)),
+        };
+        let scopes = match json.get("scopes") {
+            Some(Json::Array(items)) => items
+                .iter()
+                .map(|s| {
+                    s.as_str()
+                        .map(str::to_owned)
+                        .ok_or(SessionError::Malformed("scopes"))
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(SessionError::Malformed("scopes")),
+        };
+        Ok(Session {
+            user: text(&json, "user")?.to_owned(),
+            email,
+            token: Tokens {
+                value: Secret::new(text(token, "value")?),
+                value_id_token: Secret::new(text(token, "value_id_token")?),
+                expiry: token
+                    .get("expiry")
+                    .and_then(Json::as_u64)
+                    .ok_or(SessionError::Malformed("expiry"))?,
+            },
+            refresh_token,
+            scopes,
+        })
+    }
+
+    /// Whether the access token has expired at `now`.
+    pub fn is_expired(&self, now: UnixSeconds) -> bool {
+        self.token.expiry <= now
+    }
+}
+
+/// What the watcher finds under the session key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// Nothing stored.
+    LoggedOut,
+    /// A valid session that has not expired.
+    LoggedIn(Session),
+    /// A valid session whose access token has expired.
+    Expired(Session),
+    /// Something that is not a valid session: to be removed and reported.
+    Invalid(SessionError),
+}
+
+/// Classifies what is stored under the session key at `now`.
+pub fn observe(stored: Option<&str>, now: UnixSeconds) -> Observed {
+    match stored.map(Session::from_stored) {
+        None => Observed::LoggedOut,
+        Some(Ok(session)) if session.is_expired(now) => Observed::Expired(session),
+        Some(Ok(session)) => Observed::LoggedIn(session),
+        Some(Err(error)) => Observed::Invalid(error),
+    }
+}
+
+#[cfg(test)]
+mod tests;
