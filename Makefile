@@ -17,7 +17,9 @@ FRONTEND := streamlit_component/frontend
 DEVHOST := target/devhost
 SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk.toml
 
-.PHONY: help setup tools venv chromium build devhost test test-rust test-wasm test-python demo serve size clean
+IDP := examples/idp
+
+.PHONY: help setup tools venv chromium idp build devhost test test-rust test-wasm test-python demo serve size clean
 
 help:
 	@echo "make demo   set up, build, start a Streamlit app with the component"
@@ -25,7 +27,7 @@ help:
 	@echo "make serve  trunk serve: the dev host page on http://127.0.0.1:8080"
 	@echo "make size   shipped bundle bytes, raw and gzip -9"
 
-setup: tools venv chromium
+setup: tools venv chromium idp
 
 # --- toolchain -------------------------------------------------------------------------------
 tools: .ci/tools/node_modules/.installed
@@ -44,6 +46,13 @@ $(VENV)/.installed: tests/requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# The local OIDC provider (node oidc-provider), from its committed lockfile.
+idp: $(IDP)/node_modules/.installed
+
+$(IDP)/node_modules/.installed: $(IDP)/package-lock.json
+	npm ci --prefix $(IDP) --no-audit --no-fund
 	touch $@
 
 chromium:
@@ -86,7 +95,7 @@ test-wasm: tools chromium
 	WASM_BINDGEN_TEST_TIMEOUT=60 \
 	cargo test --target wasm32-unknown-unknown --test web
 
-test-python: build devhost venv chromium
+test-python: build devhost venv chromium idp
 	$(PY) -m pytest
 
 # --- demo ------------------------------------------------------------------------------------

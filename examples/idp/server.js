@@ -1,0 +1,199 @@
+// A real local OpenID Connect provider for development, tests and the demo: node oidc-provider
+// on 127.0.0.1, with its own login form for the test users in users.json.
+//
+// Environment (all optional):
+//   IDP_PORT                 port to listen on (9400)
+//   IDP_ISSUER               issuer URL (http://localhost:$IDP_PORT)
+//   IDP_CLIENT_ID            the public client's id (streamlit-demo)
+//   IDP_REDIRECT_URIS        comma-separated redirect URIs of the client
+//                            (the component under Streamlit on STREAMLIT_PORT, and under trunk serve)
+//   STREAMLIT_PORT           used for the default redirect URIs (8501)
+//   IDP_API_AUDIENCE         the demo API's resource indicator (http://localhost:5000/api)
+//   IDP_ACCESS_TOKEN_TTL, IDP_ID_TOKEN_TTL, IDP_REFRESH_TOKEN_TTL   lifetimes in seconds (300, 300, 3600)
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const env = (name, fallback) => process.env[name] || fallback;
+const seconds = (name, fallback) => {
+  const value = Number.parseInt(env(name, String(fallback)), 10);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds`);
+  return value;
+};
+
+const port = Number.parseInt(env('IDP_PORT', '9400'), 10);
+const issuer = env('IDP_ISSUER', `http://localhost:${port}`);
+const clientId = env('IDP_CLIENT_ID', 'streamlit-demo');
+const streamlitPort = env('STREAMLIT_PORT', '8501');
+const componentPath = '/component/streamlit_component.login/index.html';
+const redirectUris = env('IDP_REDIRECT_URIS', [
+  `http://localhost:${streamlitPort}${componentPath}`,
+  `http://127.0.0.1:${streamlitPort}${componentPath}`,
+  'http://127.0.0.1:8080/',
+  'http://127.0.0.1:8080/index.html',
+].join(',')).split(',').map((uri) => uri.trim()).filter(Boolean);
+const apiAudience = env('IDP_API_AUDIENCE', 'http://localhost:5000/api');
+const apiScopes = ['read:chart', 'write:solve', 'read:export', 'write:import'];
+const users = JSON.parse(readFileSync(new URL('./users.json', import.meta.url), 'utf8'));
+
+// A fresh RS256 signing key per start: tests and the demo fetch it from the JWKS endpoint.
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `key-${Date.now()}`, alg: 'RS256', use: 'sig' };
+
+const configuration = {
+  clients: [{
+    client_id: clientId,
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: redirectUris,
+    post_logout_redirect_uris: redirectUris,
+  }],
+  pkce: { required: () => true },
+  scopes: ['openid', 'offline_access', 'profile', 'email', ...apiScopes],
+  claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
+  // Put the profile and email claims in the ID token itself, as hosted providers do.
+  conformIdTokenClaims: false,
+  findAccount(ctx, id) {
+    const user = users.find((u) => u.username === id);
+    if (!user) return undefined;
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id, name: user.name, preferred_username: id, email: user.email, email_verified: true };
+      },
+    };
+  },
+  features: {
+    devInteractions: { enabled: false },
+    rpInitiatedLogout: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => apiAudience,
+      useGrantedResource: () => true,
+      getResourceServerInfo(ctx, resourceIndicator) {
+        if (resourceIndicator !== apiAudience) throw new Error(`unknown resource ${resourceIndicator}`);
+        return {
+          scope: apiScopes.join(' '),
+          audience: apiAudience,
+          accessTokenTTL: seconds('IDP_ACCESS_TOKEN_TTL', 300),
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
+  },
+  // A refresh token for every code grant of the public client, rotated on each use.
+  issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
+  ttl: {
+    AccessToken: seconds('IDP_ACCESS_TOKEN_TTL', 300),
+    IdToken: seconds('IDP_ID_TOKEN_TTL', 300),
+    RefreshToken: seconds('IDP_REFRESH_TOKEN_TTL', 3600),
+    Interaction: 600,
+    Session: 3600,
+    Grant: 3600,
+    AuthorizationCode: 60,
+  },
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  renderError(ctx, out) {
+    ctx.type = 'html';
+    ctx.body = page('Sign-in error', `<p class="error">${escape(out.error)}: ${escape(out.error_description || '')}</p>`);
+  },
+};
+
+const provider = new Provider(issuer, configuration);
+
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title, body) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:sans-serif;margin:2rem auto;max-width:20rem;color:#31333f}
+label{display:block;margin:.5rem 0 .2rem}input{width:100%;box-sizing:border-box;padding:.4rem}
+button{margin-top:1rem;padding:.4rem 1rem}.error{color:#c00}</style></head>
+<body><h1>${escape(title)}</h1>${body}</body></html>`;
+}
+
+function loginForm(uid, error) {
+  return page('Sign in to the demo provider', `
+${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
+<form method="post" action="/interaction/${escape(uid)}/login" autocomplete="off">
+  <label for="username">Username</label><input id="username" name="username" required autofocus>
+  <label for="password">Password</label><input id="password" name="password" type="password" required>
+  <button type="submit">Sign in</button>
+</form>
+<p><a href="/interaction/${escape(uid)}/abort">Cancel</a></p>`);
+}
+
+async function readForm(req) {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 10_000) throw new Error('form too large');
+  }
+  return new URLSearchParams(body);
+}
+
+function send(res, status, html) {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(html);
+}
+
+// The consent the demo's first-party client needs: everything it asked for.
+async function grantAll(details, params, accountId, grantId) {
+  const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId, clientId: params.client_id });
+  if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(details.missingResourceScopes || {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  return grant.save();
+}
+
+async function interaction(req, res, uid, action) {
+  const details = await provider.interactionDetails(req, res);
+  if (details.uid !== uid) return send(res, 400, page('Sign-in error', '<p>Unknown interaction.</p>'));
+  const { prompt, params, session, grantId } = details;
+  if (action === 'abort') {
+    const result = { error: 'access_denied', error_description: 'End-User aborted interaction' };
+    return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  }
+  if (prompt.name === 'login') {
+    if (action !== 'login' || req.method !== 'POST') return send(res, 200, loginForm(uid));
+    const form = await readForm(req);
+    const user = users.find((u) => u.username === form.get('username') && u.password === form.get('password'));
+    if (!user) return send(res, 401, loginForm(uid, 'Invalid username or password.'));
+    return provider.interactionFinished(req, res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
+  }
+  if (prompt.name === 'consent') {
+    const consent = { grantId: await grantAll(prompt.details, params, session.accountId, grantId) };
+    return provider.interactionFinished(req, res, { consent }, { mergeWithLastSubmission: true });
+  }
+  return send(res, 501, page('Sign-in error', '<p>Unsupported prompt.</p>'));
+}
+
+const handler = provider.callback();
+const server = http.createServer((req, res) => {
+  const match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(new URL(req.url, issuer).pathname);
+  if (!match) return handler(req, res);
+  return interaction(req, res, match[1], match[2]).catch((error) => {
+    send(res, 400, page('Sign-in error', `<p class="error">${escape(error.message)}</p>`));
+  });
+});
+
+server.listen(port, '127.0.0.1', () => {
+  console.log(`oidc provider ${issuer} listening on 127.0.0.1:${port}; client ${clientId}; redirect URIs ${redirectUris.join(' ')}`);
+  console.log(`test users: ${users.map((u) => `${u.username}/${u.password}`).join(', ')}`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}

@@ -1,0 +1,109 @@
+"""Starts the local OIDC provider (examples/idp, node oidc-provider) for tests, and drives its
+login form over plain HTTP where a test needs tokens without a browser."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import subprocess
+import urllib.parse
+from dataclasses import dataclass
+from typing import Iterator
+
+import requests
+
+from conftest import ARTIFACTS, ROOT, free_port, wait_for_http
+
+IDP_DIR = ROOT / "examples" / "idp"
+CLIENT_ID = "streamlit-demo"
+API_AUDIENCE = "http://localhost:5000/api"
+USERS = {"alice": ("alice-password", "Alice Example", "alice@example.com"), "bob": ("bob-password", "Bob Example", "bob@example.com")}
+
+
+@dataclass(frozen=True)
+class Provider:
+    issuer: str
+    redirect_uris: tuple[str, ...]
+
+    def discovery(self) -> dict:
+        return requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=5).json()
+
+
+@contextlib.contextmanager
+def running_idp(redirect_uris: list[str], **ttls: int) -> Iterator[Provider]:
+    """The provider on a free loopback port; `ttls` sets IDP_*_TTL variables (seconds)."""
+    if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
+        raise RuntimeError("the provider's packages are missing: run `make idp`")
+    port = free_port()
+    issuer = f"http://localhost:{port}"
+    env = dict(os.environ, IDP_PORT=str(port), IDP_ISSUER=issuer, IDP_REDIRECT_URIS=",".join(redirect_uris))
+    env.update({f"IDP_{name.upper()}_TTL": str(value) for name, value in ttls.items()})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / f"idp-{port}.log", "wb") as log:
+        process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_http(f"{issuer}/.well-known/openid-configuration", 30, process)
+            yield Provider(issuer, tuple(redirect_uris))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(32)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_params(redirect_uri: str, challenge: str | None, state: str, nonce: str, scope: str) -> dict:
+    params = {
+        "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": redirect_uri, "scope": scope,
+        "state": state, "nonce": nonce, "resource": API_AUDIENCE,
+    }
+    if challenge is not None:
+        params.update(code_challenge=challenge, code_challenge_method="S256")
+    return params
+
+
+def follow_until_redirect_uri(http: requests.Session, url: str, redirect_uri: str, method: str = "GET", data: dict | None = None) -> requests.Response | str:
+    """Follows redirects by hand; returns the URL once it reaches `redirect_uri`, else the last response."""
+    response = http.request(method, url, data=data, allow_redirects=False, timeout=5)
+    while response.status_code in (302, 303):
+        location = urllib.parse.urljoin(response.url, response.headers["location"])
+        if location.startswith(redirect_uri):
+            return location
+        response = http.get(location, allow_redirects=False, timeout=5)
+    return response
+
+
+def login_code(provider: Provider, username: str, password: str, *, challenge: str, state: str, nonce: str,
+               scope: str = "openid profile email read:chart") -> dict[str, str]:
+    """Signs in through the provider's form; returns the callback's query parameters."""
+    redirect_uri = provider.redirect_uris[0]
+    http = requests.Session()
+    url = f"{provider.issuer}/auth?" + urllib.parse.urlencode(authorize_params(redirect_uri, challenge, state, nonce, scope))
+    form = follow_until_redirect_uri(http, url, redirect_uri)
+    assert isinstance(form, requests.Response) and form.status_code == 200, "the login form is shown"
+    action = re.search(r'action="([^"]+)"', form.text).group(1)
+    result = follow_until_redirect_uri(http, urllib.parse.urljoin(form.url, action), redirect_uri, "POST",
+                                       {"username": username, "password": password})
+    if isinstance(result, requests.Response):
+        return {"_status": str(result.status_code), "_body": result.text}
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(result).query))
+
+
+def exchange(provider: Provider, code: str, verifier: str) -> requests.Response:
+    return requests.post(f"{provider.issuer}/token", timeout=5, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": provider.redirect_uris[0],
+        "client_id": CLIENT_ID, "code_verifier": verifier,
+    })
+
+
+def refresh(provider: Provider, refresh_token: str) -> requests.Response:
+    return requests.post(f"{provider.issuer}/token", timeout=5, data={
+        "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": CLIENT_ID,
+    })
