@@ -2,7 +2,7 @@
 //! popup is away, the callback's validation, and the end-session URL.
 
 use super::discovery::ProviderMetadata;
-use super::UnixSeconds;
+use super::{ProviderError, UnixSeconds};
 use crate::encoding::form_encode;
 use crate::json::Json;
 use crate::pkce;
@@ -163,12 +163,7 @@ pub enum CallbackError {
     /// The pending login is too old.
     Expired,
     /// The provider answered with an error.
-    Provider {
-        /// The `error` code.
-        error: String,
-        /// The `error_description`, when given.
-        description: Option<String>,
-    },
+    Provider(ProviderError),
     /// Neither `code` nor `error`.
     MissingCode,
 }
@@ -184,7 +179,7 @@ impl CallbackError {
             CallbackError::MissingState => "missing_state",
             CallbackError::StateMismatch => "invalid_state",
             CallbackError::Expired => "login_expired",
-            CallbackError::Provider { .. } => "provider_error",
+            CallbackError::Provider(_) => "provider_error",
             CallbackError::MissingCode => "missing_code",
         }
     }
@@ -204,14 +199,7 @@ impl fmt::Display for CallbackError {
                 f.write_str("callback state does not match the pending login")
             }
             CallbackError::Expired => f.write_str("the login took too long; please try again"),
-            CallbackError::Provider {
-                error,
-                description: Some(d),
-            } => write!(f, "provider error {error}: {d}"),
-            CallbackError::Provider {
-                error,
-                description: None,
-            } => write!(f, "provider error {error}"),
+            CallbackError::Provider(e) => write!(f, "provider error {e}"),
             CallbackError::MissingCode => f.write_str("callback has no code"),
         }
     }
@@ -259,11 +247,10 @@ pub fn validate_callback(
         return Err(CallbackError::Expired);
     }
     if let Some(error) = get("error") {
-        let description = get("error_description").map(str::to_owned);
-        return Err(CallbackError::Provider {
-            error: error.to_owned(),
-            description,
-        });
+        return Err(CallbackError::Provider(ProviderError::new(
+            error,
+            get("error_description"),
+        )));
     }
     match get("code") {
         Some(code) if !code.is_empty() => Ok(Secret::new(code)),

@@ -9,8 +9,39 @@ pub mod claims;
 pub mod discovery;
 pub mod token;
 
+use std::fmt;
+
 /// The current time in whole seconds since the Unix epoch, as the caller measured it.
 pub type UnixSeconds = u64;
+
+/// An OAuth error response from the provider (RFC 6749 §4.1.2.1 and §5.2), from the callback
+/// or the token endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderError {
+    /// The `error` code, such as `access_denied` or `invalid_grant`.
+    pub error: String,
+    /// The `error_description`, when given.
+    pub description: Option<String>,
+}
+
+impl ProviderError {
+    /// An error response with its optional description.
+    pub fn new(error: &str, description: Option<&str>) -> ProviderError {
+        ProviderError {
+            error: error.to_owned(),
+            description: description.map(str::to_owned),
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.description {
+            Some(description) => write!(f, "{}: {description}", self.error),
+            None => f.write_str(&self.error),
+        }
+    }
+}
 
 /// Whether `url` is HTTPS, or HTTP on a loopback host (local development and tests).
 pub fn is_secure_url(url: &str) -> bool {

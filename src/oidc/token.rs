@@ -1,6 +1,7 @@
 //! The back-channel half: the token request bodies and the token response.
 
 use super::authorize::PendingLogin;
+use super::ProviderError;
 use crate::encoding::form_encode;
 use crate::json::Json;
 use crate::secret::Secret;
@@ -50,13 +51,8 @@ pub struct TokenSet {
 pub enum TokenError {
     /// The body is not a JSON object.
     NotAnObject,
-    /// The provider answered with an error.
-    Provider {
-        /// The `error` code (`invalid_grant` ends the session).
-        error: String,
-        /// The `error_description`, when given.
-        description: Option<String>,
-    },
+    /// The provider answered with an error (`invalid_grant` ends the session).
+    Provider(ProviderError),
     /// A token field is missing, empty, not a string or over [`MAX_TOKEN_LEN`].
     BadToken(&'static str),
     /// `token_type` is not `Bearer`.
@@ -68,7 +64,7 @@ impl TokenError {
     pub fn code(&self) -> &'static str {
         match self {
             TokenError::NotAnObject => "invalid_token_response",
-            TokenError::Provider { .. } => "token_error",
+            TokenError::Provider(_) => "token_error",
             TokenError::BadToken(_) => "invalid_token_response",
             TokenError::UnsupportedTokenType => "unsupported_token_type",
         }
@@ -77,7 +73,7 @@ impl TokenError {
     /// Whether the grant is dead (expired, revoked or reused refresh token): the session must
     /// be cleared rather than retried (RFC 9700 §4.14).
     pub fn is_invalid_grant(&self) -> bool {
-        matches!(self, TokenError::Provider { error, .. } if error == "invalid_grant")
+        matches!(self, TokenError::Provider(e) if e.error == "invalid_grant")
     }
 }
 
@@ -85,14 +81,7 @@ impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenError::NotAnObject => f.write_str("token response is not an object"),
-            TokenError::Provider {
-                error,
-                description: Some(d),
-            } => write!(f, "token endpoint error {error}: {d}"),
-            TokenError::Provider {
-                error,
-                description: None,
-            } => write!(f, "token endpoint error {error}"),
+            TokenError::Provider(e) => write!(f, "token endpoint error {e}"),
             TokenError::BadToken(field) => write!(f, "token response has no usable {field}"),
             TokenError::UnsupportedTokenType => f.write_str("token type is not Bearer"),
         }
@@ -115,12 +104,9 @@ pub fn parse_token_response(body: &Json, id_token_required: bool) -> Result<Toke
         return Err(TokenError::NotAnObject);
     }
     if let Some(error) = body.get("error") {
-        let error = error.as_str().unwrap_or("unknown_error").to_owned();
-        let description = body
-            .get("error_description")
-            .and_then(Json::as_str)
-            .map(str::to_owned);
-        return Err(TokenError::Provider { error, description });
+        let description = body.get("error_description").and_then(Json::as_str);
+        let error = error.as_str().unwrap_or("unknown_error");
+        return Err(TokenError::Provider(ProviderError::new(error, description)));
     }
     let token_type = body.get("token_type").and_then(Json::as_str);
     if !token_type.is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::encoding::parse_query;
+use crate::oidc::ProviderError;
 
 const ISSUER: &str = "http://localhost:9400";
 const NOW: UnixSeconds = 1_800_000_000;
@@ -177,12 +178,10 @@ fn an_error_response_is_typed_only_once_the_state_matches() {
     .unwrap_err();
     assert_eq!(
         err,
-        CallbackError::Provider {
-            error: "access_denied".into(),
-            description: Some("User said no".into())
-        }
+        CallbackError::Provider(ProviderError::new("access_denied", Some("User said no")))
     );
     assert_eq!(err.code(), "provider_error");
+    assert_eq!(err.to_string(), "provider error access_denied: User said no");
     let foreign = callback(&format!("error=access_denied&state=someone-else&{iss}")).unwrap_err();
     assert_eq!(
         foreign,
