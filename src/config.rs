@@ -67,8 +67,8 @@ pub fn redirect_uri_of(page_url: &str) -> &str {
 }
 
 fn optional_text<'a>(args: &'a Json, field: &'static str) -> Result<Option<&'a str>, ConfigError> {
-    match args.get(field) {
-        None | Some(Json::Null) => Ok(None),
+    match args.get_present(field) {
+        None => Ok(None),
         Some(Json::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim())),
         Some(_) => Err(ConfigError::Invalid(field)),
     }
@@ -92,15 +92,15 @@ impl LoginConfig {
             Some(uri) => uri,
             None => redirect_uri_of(page_url).to_owned(),
         };
-        let heartbeat_s = match args.get("heartbeat_s") {
-            None | Some(Json::Null) => DEFAULT_HEARTBEAT_S,
+        let heartbeat_s = match args.get_present("heartbeat_s") {
+            None => DEFAULT_HEARTBEAT_S,
             Some(value) => value
                 .as_u64()
                 .filter(|s| (1..=3600).contains(s))
                 .ok_or(ConfigError::Invalid("heartbeat_s"))?,
         };
-        let events = match args.get("events") {
-            None | Some(Json::Null) => DEFAULT_EVENTS.map(str::to_owned).to_vec(),
+        let events = match args.get_present("events") {
+            None => DEFAULT_EVENTS.map(str::to_owned).to_vec(),
             Some(Json::Array(items)) => items
                 .iter()
                 .map(|e| {
@@ -116,8 +116,8 @@ impl LoginConfig {
         if nonce.is_some_and(|n| n.len() < MIN_NONCE_LEN) {
             return Err(ConfigError::Invalid("nonce"));
         }
-        let refresh = match args.get("refresh") {
-            None | Some(Json::Null) => true,
+        let refresh = match args.get_present("refresh") {
+            None => true,
             Some(value) => value.as_bool().ok_or(ConfigError::Invalid("refresh"))?,
         };
         Ok(LoginConfig {

@@ -111,6 +111,12 @@ impl Json {
         }
     }
 
+    /// The value under `key` when this is an object that has it and it is not `null`: absent
+    /// and `null` both mean "not given" (Python's `None` arrives as `null`).
+    pub fn get_present(&self, key: &str) -> Option<&Json> {
+        self.get(key).filter(|value| !value.is_null())
+    }
+
     /// The string, when this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {

@@ -108,26 +108,22 @@ fn message_type(message: &Json) -> Result<&str, ProtocolError> {
         .ok_or(ProtocolError::MissingType)
 }
 
-/// A field that may be absent or `null`.
-fn present<'a>(message: &'a Json, key: &str) -> Option<&'a Json> {
-    message.get(key).filter(|v| !v.is_null())
-}
-
 impl Inbound {
     /// Reads a host message (the `data` of a `message` event, as JSON).
     pub fn parse(message: &Json) -> Result<Inbound, ProtocolError> {
         match message_type(message)? {
             RENDER => {
-                let args = match present(message, "args") {
+                let args = match message.get_present("args") {
                     None => Json::Object(Vec::new()),
                     Some(args @ Json::Object(_)) => args.clone(),
                     Some(_) => return Err(ProtocolError::ArgsNotObject),
                 };
-                let disabled = match present(message, "disabled") {
+                let disabled = match message.get_present("disabled") {
                     None => false,
                     Some(d) => d.as_bool().ok_or(ProtocolError::DisabledNotBool)?,
                 };
-                let theme = present(message, "theme")
+                let theme = message
+                    .get_present("theme")
                     .map(Theme::from_json)
                     .transpose()
                     .map_err(ProtocolError::Theme)?;
@@ -171,7 +167,10 @@ impl Outbound {
                 Ok(Outbound::ComponentReady { api_version })
             }
             SET_COMPONENT_VALUE => {
-                match present(message, "dataType").map(|t| t.as_str().unwrap_or("")) {
+                match message
+                    .get_present("dataType")
+                    .map(|t| t.as_str().unwrap_or(""))
+                {
                     None | Some("json") => {}
                     Some(other) => return Err(ProtocolError::UnsupportedDataType(other.into())),
                 }

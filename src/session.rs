@@ -147,12 +147,12 @@ impl Session {
         }
         let json = Json::parse(stored).map_err(SessionError::Corrupt)?;
         let token = json.get("token").ok_or(SessionError::Malformed("token"))?;
-        let email = match json.get("email") {
-            None | Some(Json::Null) => None,
+        let email = match json.get_present("email") {
+            None => None,
             Some(_) => Some(text(&json, "email")?.to_owned()),
         };
-        let refresh_token = match json.get("refresh_token") {
-            None | Some(Json::Null) => None,
+        let refresh_token = match json.get_present("refresh_token") {
+            None => None,
             Some(_) => Some(Secret::new(text(&json, "refresh_token")?)),
         };
         let scopes = match json.get("scopes") {

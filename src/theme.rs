@@ -65,8 +65,8 @@ impl Theme {
         }
         let mut values: [Option<String>; FIELDS.len()] = Default::default();
         for ((key, _), slot) in FIELDS.iter().zip(values.iter_mut()) {
-            match theme.get(key) {
-                None | Some(Json::Null) => {}
+            match theme.get_present(key) {
+                None => {}
                 Some(Json::String(s)) if s.len() > MAX_VALUE_LEN => {
                     return Err(ThemeError::TooLong(key))
                 }

@@ -141,3 +141,13 @@ fn error_messages_name_the_check_and_the_offset() {
     let e = Json::parse("[1,]").expect_err("trailing comma");
     assert_eq!(e.to_string(), "unexpected character at byte 3");
 }
+
+#[test]
+fn get_present_treats_null_as_absent() {
+    let value = parse(r#"{"a":null,"b":0,"c":false}"#);
+    assert_eq!(value.get_present("a"), None);
+    assert_eq!(value.get_present("missing"), None);
+    assert_eq!(value.get_present("b").and_then(Json::as_u64), Some(0));
+    assert_eq!(value.get_present("c").and_then(Json::as_bool), Some(false));
+    assert_eq!(parse("[null]").get_present("0"), None);
+}

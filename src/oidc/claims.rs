@@ -144,8 +144,8 @@ pub fn decode(jwt: &str) -> Result<(Json, Json), ClaimsError> {
 }
 
 fn optional_text(claims: &Json, name: &'static str) -> Result<Option<String>, ClaimsError> {
-    match claims.get(name) {
-        None | Some(Json::Null) => Ok(None),
+    match claims.get_present(name) {
+        None => Ok(None),
         Some(Json::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(ClaimsError::Malformed(name)),
     }

@@ -116,8 +116,8 @@ impl ProviderMetadata {
             authorization_endpoint: endpoint("authorization_endpoint")?,
             token_endpoint: endpoint("token_endpoint")?,
             jwks_uri: endpoint("jwks_uri")?,
-            end_session_endpoint: match document.get("end_session_endpoint") {
-                None | Some(Json::Null) => None,
+            end_session_endpoint: match document.get_present("end_session_endpoint") {
+                None => None,
                 Some(_) => Some(endpoint("end_session_endpoint")?),
             },
             iss_parameter_supported: document

@@ -89,8 +89,8 @@ impl fmt::Display for TokenError {
 }
 
 fn token(body: &Json, field: &'static str) -> Result<Option<Secret>, TokenError> {
-    match body.get(field) {
-        None | Some(Json::Null) => Ok(None),
+    match body.get_present(field) {
+        None => Ok(None),
         Some(Json::String(s)) if !s.is_empty() && s.len() <= MAX_TOKEN_LEN => {
             Ok(Some(Secret::new(s.as_str())))
         }

@@ -181,7 +181,10 @@ fn an_error_response_is_typed_only_once_the_state_matches() {
         CallbackError::Provider(ProviderError::new("access_denied", Some("User said no")))
     );
     assert_eq!(err.code(), "provider_error");
-    assert_eq!(err.to_string(), "provider error access_denied: User said no");
+    assert_eq!(
+        err.to_string(),
+        "provider error access_denied: User said no"
+    );
     let foreign = callback(&format!("error=access_denied&state=someone-else&{iss}")).unwrap_err();
     assert_eq!(
         foreign,
