@@ -106,6 +106,15 @@ impl PendingLogin {
     }
 }
 
+/// `endpoint` with `params` added to its query (it may already have one).
+fn url_with_query<'a>(
+    endpoint: &str,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let separator = if endpoint.contains('?') { '&' } else { '?' };
+    format!("{endpoint}{separator}{}", form_encode(params))
+}
+
 /// The URL the popup opens: the code flow with S256, state, nonce, scope and audience.
 pub fn authorization_url(
     provider: &ProviderMetadata,
@@ -132,16 +141,7 @@ pub fn authorization_url(
             params.push(("resource", audience));
         }
     }
-    let separator = if provider.authorization_endpoint.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    format!(
-        "{}{separator}{}",
-        provider.authorization_endpoint,
-        form_encode(params)
-    )
+    url_with_query(&provider.authorization_endpoint, params)
 }
 
 /// Why a callback was refused. Checked in this order: implicit-flow parameters, duplicates,
@@ -274,8 +274,7 @@ pub fn end_session_url(
     if let Some(hint) = id_token_hint {
         params.push(("id_token_hint", hint.expose()));
     }
-    let separator = if endpoint.contains('?') { '&' } else { '?' };
-    Some(format!("{endpoint}{separator}{}", form_encode(params)))
+    Some(url_with_query(endpoint, params))
 }
 
 #[cfg(test)]
