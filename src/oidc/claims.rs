@@ -124,9 +124,10 @@ fn segment(text: &str, part: &'static str) -> Result<Json, ClaimsError> {
     let bytes = base64url_decode(text).map_err(|_| ClaimsError::Malformed(part))?;
     let text = String::from_utf8(bytes).map_err(|_| ClaimsError::Malformed(part))?;
     let json = Json::parse(&text).map_err(|_| ClaimsError::Malformed(part))?;
-    json.as_object()
-        .map(|_| json.clone())
-        .ok_or(ClaimsError::Malformed(part))
+    match json {
+        Json::Object(_) => Ok(json),
+        _ => Err(ClaimsError::Malformed(part)),
+    }
 }
 
 /// Splits a compact JWS and decodes its header and payload; the signature is not checked here.
