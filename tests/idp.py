@@ -21,7 +21,6 @@ from conftest import ARTIFACTS, ROOT, free_port, wait_for_http
 IDP_DIR = ROOT / "examples" / "idp"
 CLIENT_ID = "streamlit-demo"
 API_AUDIENCE = "http://localhost:5000/api"
-USERS = {"alice": ("alice-password", "Alice Example", "alice@example.com"), "bob": ("bob-password", "Bob Example", "bob@example.com")}
 
 
 @dataclass(frozen=True)
