@@ -30,6 +30,8 @@ pub struct LoginConfig {
     pub nonce: Option<String>,
     /// Whether an expired session is refreshed silently when it has a refresh token.
     pub refresh: bool,
+    /// Whether logout also ends the provider's session (in the popup).
+    pub end_session: bool,
     /// Shown in the logged-out line.
     pub hostname: String,
 }
@@ -116,10 +118,12 @@ impl LoginConfig {
         if nonce.is_some_and(|n| n.len() < MIN_NONCE_LEN) {
             return Err(ConfigError::Invalid("nonce"));
         }
-        let refresh = match args.get_present("refresh") {
-            None => true,
-            Some(value) => value.as_bool().ok_or(ConfigError::Invalid("refresh"))?,
+        let flag = |field: &'static str, default: bool| match args.get_present(field) {
+            None => Ok(default),
+            Some(value) => value.as_bool().ok_or(ConfigError::Invalid(field)),
         };
+        let refresh = flag("refresh", true)?;
+        let end_session = flag("end_session", false)?;
         Ok(LoginConfig {
             issuer,
             client: ClientConfig {
@@ -134,6 +138,7 @@ impl LoginConfig {
             events,
             nonce: nonce.map(str::to_owned),
             refresh,
+            end_session,
             hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
         })
     }
@@ -164,6 +169,7 @@ mod tests {
         assert_eq!(c.heartbeat_s, 2);
         assert_eq!(c.events, DEFAULT_EVENTS.map(str::to_owned).to_vec());
         assert_eq!((c.nonce, c.refresh, c.hostname.as_str()), (None, true, ""));
+        assert!(!c.end_session);
     }
 
     #[test]
@@ -171,7 +177,7 @@ mod tests {
         let c = config(
             r#"{"issuer":"https://idp.example","client_id":"demo","scope":"openid read:chart","audience":"http://localhost:5000/api",
                 "redirect_uri":"https://app.example/cb","heartbeat_s":5,"events":["onStatusUpdate"],
-                "nonce":"0123456789abcdef0123","refresh":false,"hostname":"demo host"}"#,
+                "nonce":"0123456789abcdef0123","refresh":false,"end_session":true,"hostname":"demo host"}"#,
         )
         .unwrap();
         assert_eq!(c.client.redirect_uri, "https://app.example/cb");
@@ -179,7 +185,7 @@ mod tests {
             c.client.audience.as_deref(),
             Some("http://localhost:5000/api")
         );
-        assert_eq!((c.heartbeat_s, c.refresh), (5, false));
+        assert_eq!((c.heartbeat_s, c.refresh, c.end_session), (5, false, true));
         assert_eq!(c.events, vec!["onStatusUpdate".to_owned()]);
         assert_eq!(c.nonce.as_deref(), Some("0123456789abcdef0123"));
         assert_eq!(c.hostname, "demo host");
@@ -214,6 +220,7 @@ mod tests {
             (r#""events":[""]"#, "events"),
             (r#""nonce":"short""#, "nonce"),
             (r#""refresh":"yes""#, "refresh"),
+            (r#""end_session":1"#, "end_session"),
             (r#""scope":5"#, "scope"),
         ] {
             let args = if extra.starts_with(r#""issuer""#) {

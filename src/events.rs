@@ -18,12 +18,22 @@ pub fn error_data(code: &str, message: &str) -> Json {
     Json::object([("code", Json::from(code)), ("message", Json::from(message))])
 }
 
+/// Most earlier envelopes kept for Python until it acknowledges them.
+pub const MAX_BACKLOG: usize = 16;
+
+/// The `ack` render arg: the greatest `seq` Python has handled (0 when absent or invalid).
+pub fn ack_from_args(args: &Json) -> u64 {
+    args.get("ack").and_then(Json::as_u64).unwrap_or(0)
+}
+
 /// Builds event envelopes for one component instance.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Emitter {
     allowed: Vec<String>,
     source: String,
     last_seq: u64,
+    /// Envelopes sent but not yet acknowledged, oldest first.
+    unacknowledged: Vec<Json>,
 }
 
 impl Emitter {
@@ -34,7 +44,20 @@ impl Emitter {
             allowed: allowed.to_vec(),
             source: source.to_owned(),
             last_seq: 0,
+            unacknowledged: Vec::new(),
         }
+    }
+
+    /// Takes a new allow-list and source (the render args changed); `seq` keeps growing.
+    pub fn configure(&mut self, allowed: &[String], source: &str) {
+        allowed.clone_into(&mut self.allowed);
+        source.clone_into(&mut self.source);
+    }
+
+    /// Python has handled every envelope up to `seq`: they leave the backlog.
+    pub fn acknowledge(&mut self, seq: u64) {
+        self.unacknowledged
+            .retain(|e| e.get("seq").and_then(Json::as_u64).is_some_and(|s| s > seq));
     }
 
     /// Whether `name` may be sent as it is.
@@ -44,6 +67,9 @@ impl Emitter {
 
     /// The envelope for an event at `now_ms`. A name that is not allowed becomes `onError`
     /// with code `event_not_allowed`, the name and the original data, so nothing is lost.
+    /// The returned value also carries, as `backlog`, the earlier envelopes Python has not
+    /// acknowledged: a value replaces the previous one, so two events between two reruns would
+    /// otherwise lose the first.
     pub fn envelope(&mut self, name: &str, data: Json, now_ms: u64) -> Json {
         let (name, data) = if self.allows(name) {
             (name.to_owned(), data)
@@ -57,12 +83,21 @@ impl Emitter {
             (ON_ERROR.to_owned(), error)
         };
         self.last_seq = now_ms.max(self.last_seq + 1);
-        Json::object([
+        let envelope = Json::object([
             ("name", Json::from(name)),
             ("data", data),
             ("source", Json::from(self.source.as_str())),
             ("seq", Json::from(self.last_seq)),
-        ])
+        ]);
+        let mut value = envelope.clone();
+        if let Json::Object(pairs) = &mut value {
+            pairs.push(("backlog".into(), Json::Array(self.unacknowledged.clone())));
+        }
+        if self.unacknowledged.len() == MAX_BACKLOG {
+            self.unacknowledged.remove(0);
+        }
+        self.unacknowledged.push(envelope);
+        value
     }
 }
 
@@ -84,7 +119,7 @@ mod tests {
         );
         assert_eq!(
             envelope.to_string(),
-            r#"{"name":"onStatusUpdate","data":{"status":"Logged out"},"source":"streamlit_component.login","seq":1000}"#
+            r#"{"name":"onStatusUpdate","data":{"status":"Logged out"},"source":"streamlit_component.login","seq":1000,"backlog":[]}"#
         );
     }
 
@@ -123,6 +158,51 @@ mod tests {
                 .and_then(Json::as_str),
             Some("popup_blocked")
         );
+    }
+
+    fn backlog_seqs(value: &Json) -> Vec<u64> {
+        match value.get("backlog") {
+            Some(Json::Array(items)) => items
+                .iter()
+                .map(|e| e.get("seq").and_then(Json::as_u64).unwrap())
+                .collect(),
+            _ => panic!("no backlog in {value}"),
+        }
+    }
+
+    #[test]
+    fn unacknowledged_envelopes_ride_along_until_python_acknowledges_them() {
+        let mut emitter = Emitter::new(&defaults(), "c");
+        emitter.envelope(ON_ERROR, error_data("corrupt_session", "x"), 10);
+        let second = emitter.envelope(ON_STATUS_UPDATE, Json::Null, 11);
+        assert_eq!(backlog_seqs(&second), [10]);
+        assert!(
+            second
+                .get("backlog")
+                .unwrap()
+                .to_string()
+                .find("backlog")
+                .is_none(),
+            "backlog entries are plain envelopes"
+        );
+        emitter.acknowledge(10);
+        assert_eq!(
+            backlog_seqs(&emitter.envelope(ON_STATUS_UPDATE, Json::Null, 12)),
+            [11]
+        );
+        emitter.acknowledge(12);
+        assert!(backlog_seqs(&emitter.envelope(ON_STATUS_UPDATE, Json::Null, 13)).is_empty());
+        for now in 14..40 {
+            emitter.envelope(ON_STATUS_UPDATE, Json::Null, now);
+        }
+        let last = emitter.envelope(ON_STATUS_UPDATE, Json::Null, 40);
+        assert_eq!(
+            backlog_seqs(&last),
+            (24..40).collect::<Vec<_>>(),
+            "at most 16"
+        );
+        assert_eq!(ack_from_args(&Json::parse(r#"{"ack":39}"#).unwrap()), 39);
+        assert_eq!(ack_from_args(&Json::parse(r#"{"ack":"x"}"#).unwrap()), 0);
     }
 
     #[test]

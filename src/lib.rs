@@ -1,20 +1,24 @@
 //! The Streamlit login component's frontend.
 //!
-//! Plain-Rust modules (`json`, `protocol`, `theme`, `origin`) hold the logic and compile and
-//! test natively. `browser` (web-sys glue), `views` (Leptos components) and `app` (start-up)
+//! Plain-Rust modules (protocol, config, events, session, watcher, OIDC steps…) hold the logic
+//! and compile and test natively. `browser` (web-sys glue), `views` (Leptos components) and `app` (start-up)
 //! exist only in the wasm32 build.
 
+pub mod command;
 pub mod config;
 pub mod encoding;
 pub mod events;
 pub mod json;
+pub mod lease;
 pub mod oidc;
 pub mod origin;
 pub mod pkce;
+pub mod popup;
 pub mod protocol;
 pub mod secret;
 pub mod session;
 pub mod theme;
+pub mod watch;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

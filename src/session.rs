@@ -4,6 +4,9 @@
 //! it is size-limited, parsed and shape-checked, and what fails is reported and removed.
 
 use crate::json::{Json, JsonError};
+use crate::oidc::authorize::PendingLogin;
+use crate::oidc::claims::IdClaims;
+use crate::oidc::token::TokenSet;
 use crate::oidc::UnixSeconds;
 use crate::secret::Secret;
 use std::fmt;
@@ -21,6 +24,10 @@ pub enum KeyKind {
     Session,
     /// A login in progress (the popup is at the provider).
     Pending,
+    /// Why the popup's login failed, for the iframe to report.
+    Outcome,
+    /// Which tab is refreshing the session, and until when.
+    Lease,
 }
 
 /// The storage key for one provider and client (SECURITY 16: namespaced by issuer and
@@ -29,8 +36,26 @@ pub fn storage_key(kind: KeyKind, issuer: &str, client_id: &str) -> String {
     let kind = match kind {
         KeyKind::Session => "session",
         KeyKind::Pending => "pending",
+        KeyKind::Outcome => "outcome",
+        KeyKind::Lease => "lease",
     };
     format!("{KEY_PREFIX}|{kind}|{issuer}|{client_id}")
+}
+
+/// Among stored `(key, value)` entries, the pending login whose state is `state`, with its key.
+/// Entries that are not pending logins, or cannot be read, are skipped.
+pub fn find_pending<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    state: &str,
+) -> Option<(&'a str, PendingLogin)> {
+    let prefix = format!("{KEY_PREFIX}|pending|");
+    entries.into_iter().find_map(|(key, value)| {
+        if !key.starts_with(&prefix) || value.len() > MAX_STORED_LEN {
+            return None;
+        }
+        let pending = PendingLogin::from_json(&Json::parse(value).ok()?).ok()?;
+        (pending.state.expose() == state).then_some((key, pending))
+    })
 }
 
 /// Whether a storage key is one of ours, whatever its provider (logout clears them all).
@@ -179,6 +204,52 @@ impl Session {
             },
             refresh_token,
             scopes,
+        })
+    }
+
+    /// The session a token response makes. `claims` are the checked claims of the response's ID
+    /// token; after a refresh without one, the `previous` session's ID token, user and email are
+    /// kept. A new refresh token replaces the old one (rotation); without one the old one stays.
+    /// The expiry is `expires_in` from `now`, else the ID token's. Scopes are the granted ones,
+    /// else the `requested` ones.
+    pub fn from_token_set(
+        tokens: TokenSet,
+        claims: Option<&IdClaims>,
+        previous: Option<&Session>,
+        requested: &str,
+        now: UnixSeconds,
+    ) -> Option<Session> {
+        let (user, email, id_token) = match (claims, tokens.id_token, previous) {
+            (Some(claims), Some(id_token), _) => (
+                claims.display_name().to_owned(),
+                claims.email.clone(),
+                id_token,
+            ),
+            (None, None, Some(previous)) => (
+                previous.user.clone(),
+                previous.email.clone(),
+                previous.token.value_id_token.clone(),
+            ),
+            _ => return None,
+        };
+        let expiry = match (tokens.expires_in, claims) {
+            (Some(seconds), _) => now.saturating_add(seconds),
+            (None, Some(claims)) => claims.expires_at,
+            (None, None) => previous?.token.expiry,
+        };
+        let scope = tokens.scope.as_deref().unwrap_or(requested);
+        Some(Session {
+            user,
+            email,
+            token: Tokens {
+                value: tokens.access_token,
+                value_id_token: id_token,
+                expiry,
+            },
+            refresh_token: tokens
+                .refresh_token
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            scopes: scope.split_whitespace().map(str::to_owned).collect(),
         })
     }
 

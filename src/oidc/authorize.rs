@@ -48,8 +48,9 @@ pub struct PendingLogin {
     pub verifier: Secret,
     /// The issuer the login was sent to (mix-up defence).
     pub issuer: String,
-    /// The redirect URI sent, repeated in the token request.
-    pub redirect_uri: String,
+    /// The client asking: its id, the redirect URI (repeated unchanged in the token request),
+    /// scope and audience. The popup reads them from here, not from its query string.
+    pub client: ClientConfig,
     /// When the login started.
     pub created_at: UnixSeconds,
 }
@@ -71,7 +72,19 @@ impl PendingLogin {
             ("nonce", Json::from(self.nonce.expose())),
             ("verifier", Json::from(self.verifier.expose())),
             ("issuer", Json::from(self.issuer.as_str())),
-            ("redirect_uri", Json::from(self.redirect_uri.as_str())),
+            ("client_id", Json::from(self.client.client_id.as_str())),
+            (
+                "redirect_uri",
+                Json::from(self.client.redirect_uri.as_str()),
+            ),
+            ("scope", Json::from(self.client.scope.as_str())),
+            (
+                "audience",
+                self.client
+                    .audience
+                    .as_deref()
+                    .map_or(Json::Null, Json::from),
+            ),
             ("created_at", Json::from(self.created_at)),
         ])
     }
@@ -92,7 +105,15 @@ impl PendingLogin {
             nonce: Secret::new(text("nonce")?),
             verifier: Secret::new(verifier),
             issuer: text("issuer")?.to_owned(),
-            redirect_uri: text("redirect_uri")?.to_owned(),
+            client: ClientConfig {
+                client_id: text("client_id")?.to_owned(),
+                redirect_uri: text("redirect_uri")?.to_owned(),
+                scope: text("scope")?.to_owned(),
+                audience: match stored.get_present("audience") {
+                    None => None,
+                    Some(_) => Some(text("audience")?.to_owned()),
+                },
+            },
             created_at: stored
                 .get("created_at")
                 .and_then(Json::as_u64)
@@ -118,15 +139,15 @@ fn url_with_query<'a>(
 /// The URL the popup opens: the code flow with S256, state, nonce, scope and audience.
 pub fn authorization_url(
     provider: &ProviderMetadata,
-    client: &ClientConfig,
     pending: &PendingLogin,
     code_challenge: &str,
 ) -> String {
+    let client = &pending.client;
     let scope = client.scope_with_openid();
     let mut params = vec![
         ("response_type", "code"),
         ("client_id", client.client_id.as_str()),
-        ("redirect_uri", pending.redirect_uri.as_str()),
+        ("redirect_uri", client.redirect_uri.as_str()),
         ("scope", scope.as_str()),
         ("state", pending.state.expose()),
         ("nonce", pending.nonce.expose()),

@@ -50,8 +50,11 @@ pub struct Expected<'a> {
     pub issuer: &'a str,
     /// The client id, which must be an audience (and the `azp` when there is one).
     pub client_id: &'a str,
-    /// The pending login's nonce.
+    /// The pending login's nonce (after a refresh: the nonce of the ID token it replaces).
     pub nonce: &'a Secret,
+    /// Whether the token comes from a refresh, where the nonce may be left out (OpenID Connect
+    /// Core §12.2); when present it must still match.
+    pub refreshed: bool,
     /// The current time.
     pub now: UnixSeconds,
 }
@@ -196,8 +199,12 @@ pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, Cl
         .and_then(Json::as_str)
         .filter(|s| !s.is_empty());
     let subject = subject.ok_or(ClaimsError::MissingSubject)?.to_owned();
-    if claims.get("nonce").and_then(Json::as_str) != Some(expected.nonce.expose()) {
-        return Err(ClaimsError::InvalidNonce);
+    match claims.get_present("nonce") {
+        None if expected.refreshed => {}
+        nonce if nonce.and_then(Json::as_str) != Some(expected.nonce.expose()) => {
+            return Err(ClaimsError::InvalidNonce)
+        }
+        _ => {}
     }
     Ok(IdClaims {
         issuer: expected.issuer.to_owned(),

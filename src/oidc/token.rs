@@ -12,12 +12,12 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// The body of the authorization-code exchange (RFC 6749 §4.1.3 with RFC 7636's verifier),
 /// repeating the pending login's exact redirect URI.
-pub fn code_request_body(code: &Secret, pending: &PendingLogin, client_id: &str) -> String {
+pub fn code_request_body(code: &Secret, pending: &PendingLogin) -> String {
     form_encode([
         ("grant_type", "authorization_code"),
         ("code", code.expose()),
-        ("redirect_uri", pending.redirect_uri.as_str()),
-        ("client_id", client_id),
+        ("redirect_uri", pending.client.redirect_uri.as_str()),
+        ("client_id", pending.client.client_id.as_str()),
         ("code_verifier", pending.verifier.expose()),
     ])
 }
@@ -137,8 +137,13 @@ mod tests {
             nonce: Secret::new("n"),
             verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             issuer: "http://localhost:9400".into(),
-            redirect_uri: "http://localhost:8501/component/streamlit_component.login/index.html"
-                .into(),
+            client: crate::oidc::authorize::ClientConfig {
+                client_id: "streamlit-demo".into(),
+                redirect_uri:
+                    "http://localhost:8501/component/streamlit_component.login/index.html".into(),
+                scope: "openid".into(),
+                audience: None,
+            },
             created_at: 0,
         }
     }
@@ -149,7 +154,7 @@ mod tests {
 
     #[test]
     fn the_code_exchange_repeats_the_redirect_uri_and_sends_the_verifier() {
-        let body = code_request_body(&Secret::new("the code"), &pending(), "streamlit-demo");
+        let body = code_request_body(&Secret::new("the code"), &pending());
         let pairs = parse_query(&body).unwrap();
         let expected = [
             ("grant_type", "authorization_code"),

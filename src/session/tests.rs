@@ -1,4 +1,6 @@
 use super::*;
+use crate::oidc::claims::IdClaims;
+use crate::oidc::token::TokenSet;
 
 fn session() -> Session {
     Session {
@@ -124,4 +126,126 @@ fn debug_output_hides_tokens() {
         !printed.contains("access.jwt") && !printed.contains("refresh-1"),
         "{printed}"
     );
+}
+
+fn token_set(id_token: Option<&str>, refresh: Option<&str>, expires_in: Option<u64>) -> TokenSet {
+    TokenSet {
+        access_token: Secret::new("access-2"),
+        id_token: id_token.map(Secret::new),
+        refresh_token: refresh.map(Secret::new),
+        expires_in,
+        scope: Some("openid read:chart".into()),
+    }
+}
+
+fn claims() -> IdClaims {
+    IdClaims {
+        issuer: "http://localhost:9400".into(),
+        subject: "bob".into(),
+        expires_at: 1_800_000_900,
+        name: Some("Bob Builder".into()),
+        email: Some("bob@example.com".into()),
+        preferred_username: None,
+    }
+}
+
+#[test]
+fn a_code_exchange_makes_a_session_from_the_id_token() {
+    let made = Session::from_token_set(
+        token_set(Some("id-2"), Some("refresh-2"), Some(300)),
+        Some(&claims()),
+        None,
+        "openid profile",
+        1_800_000_000,
+    )
+    .unwrap();
+    assert_eq!(made.user, "Bob Builder");
+    assert_eq!(made.email.as_deref(), Some("bob@example.com"));
+    assert_eq!(made.token.value.expose(), "access-2");
+    assert_eq!(made.token.value_id_token.expose(), "id-2");
+    assert_eq!(made.token.expiry, 1_800_000_300);
+    assert_eq!(
+        made.refresh_token.as_ref().map(Secret::expose),
+        Some("refresh-2")
+    );
+    assert_eq!(made.scopes, ["openid", "read:chart"]);
+    let mut no_scope = token_set(Some("id-2"), None, None);
+    no_scope.scope = None;
+    let made =
+        Session::from_token_set(no_scope, Some(&claims()), None, "openid  email", 0).unwrap();
+    assert_eq!(
+        made.token.expiry, 1_800_000_900,
+        "without expires_in: the ID token's exp"
+    );
+    assert_eq!(made.scopes, ["openid", "email"]);
+    assert!(
+        Session::from_token_set(token_set(None, None, None), None, None, "openid", 0).is_none(),
+        "a code exchange without an ID token makes no session"
+    );
+}
+
+#[test]
+fn a_refresh_rotates_the_refresh_token_and_keeps_what_it_does_not_replace() {
+    let old = session();
+    let rotated = Session::from_token_set(
+        token_set(None, Some("refresh-2"), Some(60)),
+        None,
+        Some(&old),
+        "openid",
+        1_800_000_000,
+    )
+    .unwrap();
+    assert_eq!(
+        rotated.refresh_token.as_ref().map(Secret::expose),
+        Some("refresh-2")
+    );
+    assert_eq!(rotated.token.value_id_token, old.token.value_id_token);
+    assert_eq!(
+        (rotated.user.as_str(), rotated.token.expiry),
+        ("Alice Example", 1_800_000_060)
+    );
+    let kept = Session::from_token_set(
+        token_set(None, None, Some(60)),
+        None,
+        Some(&old),
+        "openid",
+        0,
+    )
+    .unwrap();
+    assert_eq!(kept.refresh_token, old.refresh_token);
+}
+
+#[test]
+fn the_popup_finds_its_pending_login_by_state_only() {
+    use crate::oidc::authorize::ClientConfig;
+    let pending = |state: &str| PendingLogin {
+        state: Secret::new(state),
+        nonce: Secret::new("n"),
+        verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        issuer: "http://localhost:9400".into(),
+        client: ClientConfig {
+            client_id: "demo".into(),
+            redirect_uri: "http://localhost:8501/c/index.html".into(),
+            scope: "openid".into(),
+            audience: None,
+        },
+        created_at: 1,
+    };
+    let a = pending("state-a").to_json().to_string();
+    let b = pending("state-b").to_json().to_string();
+    let key_a = storage_key(KeyKind::Pending, "http://localhost:9400", "a");
+    let key_b = storage_key(KeyKind::Pending, "http://localhost:9400", "b");
+    let session_key = storage_key(KeyKind::Session, "http://localhost:9400", "a");
+    let entries = [
+        ("other-app", b.as_str()),
+        (session_key.as_str(), b.as_str()),
+        (key_a.as_str(), "{corrupt"),
+        (key_a.as_str(), a.as_str()),
+        (key_b.as_str(), b.as_str()),
+    ];
+    let (key, found) = find_pending(entries, "state-b").unwrap();
+    assert_eq!((key, found.state.expose()), (key_b.as_str(), "state-b"));
+    assert_eq!(find_pending(entries, "state-a").unwrap().0, key_a);
+    assert!(find_pending(entries, "state-c").is_none());
+    assert!(find_pending(entries, "").is_none());
 }

@@ -26,12 +26,16 @@ fn client(audience: Option<&str>) -> ClientConfig {
 }
 
 fn pending() -> PendingLogin {
+    pending_for(client(None))
+}
+
+fn pending_for(client: ClientConfig) -> PendingLogin {
     PendingLogin {
         state: Secret::new("state-123"),
         nonce: Secret::new("nonce-456"),
         verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         issuer: ISSUER.into(),
-        redirect_uri: client(None).redirect_uri,
+        client,
         created_at: NOW - 30,
     }
 }
@@ -46,12 +50,8 @@ fn callback(text: &str) -> Result<Secret, CallbackError> {
 
 #[test]
 fn the_authorization_url_asks_for_the_code_flow_with_s256_state_and_nonce() {
-    let url = authorization_url(
-        &provider(),
-        &client(Some("http://localhost:5000/api")),
-        &pending(),
-        "CHALLENGE",
-    );
+    let pending = pending_for(client(Some("http://localhost:5000/api")));
+    let url = authorization_url(&provider(), &pending, "CHALLENGE");
     let (endpoint, query_text) = url.split_once('?').unwrap();
     assert_eq!(endpoint, "http://localhost:9400/auth");
     let params = query(query_text);
@@ -86,7 +86,7 @@ fn the_authorization_url_escapes_values_and_keeps_existing_queries() {
     provider.authorization_endpoint = "https://idp.example/authorize?tenant=a b".into();
     let mut client = client(Some("my-api"));
     client.scope = "openid a&b=c".into();
-    let url = authorization_url(&provider, &client, &pending(), "x");
+    let url = authorization_url(&provider, &pending_for(client), "x");
     assert!(url.starts_with("https://idp.example/authorize?tenant=a b&response_type=code&"));
     assert!(url.contains("&scope=openid%20a%26b%3Dc&"));
     assert!(url.contains("&audience=my-api"));
@@ -221,6 +221,11 @@ fn a_missing_code_and_an_expired_login_are_refused() {
 fn the_pending_login_round_trips_and_refuses_bad_storage() {
     let stored = pending().to_json();
     assert_eq!(PendingLogin::from_json(&stored), Ok(pending()));
+    let with_audience = pending_for(client(Some("http://localhost:5000/api")));
+    assert_eq!(
+        PendingLogin::from_json(&with_audience.to_json()),
+        Ok(with_audience)
+    );
     let text = stored
         .to_string()
         .replace("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "short");

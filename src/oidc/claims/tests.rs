@@ -41,6 +41,10 @@ fn jwt(changes: &str) -> String {
 }
 
 fn check(token: &str) -> Result<IdClaims, ClaimsError> {
+    check_with(token, false)
+}
+
+fn check_with(token: &str, refreshed: bool) -> Result<IdClaims, ClaimsError> {
     let nonce = Secret::new("nonce-456");
     check_id_token(
         token,
@@ -48,6 +52,7 @@ fn check(token: &str) -> Result<IdClaims, ClaimsError> {
             issuer: ISSUER,
             client_id: CLIENT,
             nonce: &nonce,
+            refreshed,
             now: NOW,
         },
     )
@@ -166,6 +171,20 @@ fn subject_and_nonce_are_required() {
     );
     assert_eq!(
         check(&jwt(r#"{"nonce":"from-another-session"}"#)),
+        Err(ClaimsError::InvalidNonce)
+    );
+}
+
+#[test]
+fn a_refreshed_token_may_omit_the_nonce_but_not_change_it() {
+    assert!(check_with(&jwt(r#"{"nonce":null}"#), true).is_ok());
+    assert!(check_with(&jwt("{}"), true).is_ok());
+    assert_eq!(
+        check_with(&jwt(r#"{"nonce":"from-another-session"}"#), true),
+        Err(ClaimsError::InvalidNonce)
+    );
+    assert_eq!(
+        check_with(&jwt(r#"{"nonce":5}"#), true),
         Err(ClaimsError::InvalidNonce)
     );
 }

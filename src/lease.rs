@@ -1,0 +1,64 @@
+//! The refresh lease: one tab at a time refreshes a session (SECURITY 14). A tab writes
+//! `{owner, until}` under the lease key, reads it back, and refreshes only while it holds it;
+//! a lease that was not released (the tab closed) lapses after [`LEASE_S`].
+
+use crate::json::Json;
+use crate::oidc::UnixSeconds;
+
+/// How long a lease lasts: longer than any refresh request may take.
+pub const LEASE_S: u64 = 30;
+
+/// The value to store for `owner` taking the lease at `now`.
+pub fn lease_value(owner: &str, now: UnixSeconds) -> String {
+    Json::object([
+        ("owner", Json::from(owner)),
+        ("until", Json::from(now.saturating_add(LEASE_S))),
+    ])
+    .to_string()
+}
+
+/// The owner of a stored lease that is still running at `now`; an unreadable value holds
+/// nothing.
+fn running_owner(stored: &str, now: UnixSeconds) -> Option<String> {
+    let lease = Json::parse(stored).ok()?;
+    let until = lease.get("until")?.as_u64()?;
+    let owner = lease.get("owner")?.as_str()?;
+    (now < until).then(|| owner.to_owned())
+}
+
+/// Whether `owner` may take the lease: none is stored, it lapsed, or it is already `owner`'s.
+pub fn may_take(stored: Option<&str>, owner: &str, now: UnixSeconds) -> bool {
+    stored
+        .and_then(|s| running_owner(s, now))
+        .is_none_or(|holder| holder == owner)
+}
+
+/// Whether `owner` holds the lease (read back after writing it: the last writer wins).
+pub fn holds(stored: Option<&str>, owner: &str, now: UnixSeconds) -> bool {
+    stored.and_then(|s| running_owner(s, now)).as_deref() == Some(owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_free_lapsed_or_corrupt_lease_may_be_taken() {
+        assert!(may_take(None, "tab-a", 100));
+        let lease = lease_value("tab-b", 100);
+        assert!(!may_take(Some(&lease), "tab-a", 129));
+        assert!(may_take(Some(&lease), "tab-a", 130), "lapsed");
+        assert!(may_take(Some(&lease), "tab-b", 110), "already ours");
+        assert!(may_take(Some("{not json"), "tab-a", 100));
+        assert!(may_take(Some(r#"{"owner":"tab-b"}"#), "tab-a", 100));
+    }
+
+    #[test]
+    fn only_the_last_writer_holds_it_until_it_lapses() {
+        let lease = lease_value("tab-a", 100);
+        assert!(holds(Some(&lease), "tab-a", 100));
+        assert!(!holds(Some(&lease), "tab-b", 100));
+        assert!(!holds(Some(&lease), "tab-a", 100 + LEASE_S));
+        assert!(!holds(None, "tab-a", 100));
+    }
+}
