@@ -1,119 +1,84 @@
 //! Start-up: decides what this page is, wires the host link and mounts the views.
 //!
-//! Inside a frame the page is the component. Opened directly it is the dev host page in
-//! development builds, and a short notice in release builds.
+//! Inside a frame the page is the component. At the top level it is the login popup when its
+//! address says so (`?sc_login=…`, or the provider's callback); otherwise, opened directly, the
+//! dev host page in development builds and a short notice in release builds.
 
 use crate::browser::host::HostLink;
 use crate::browser::messaging::Refusal;
 use crate::browser::{page, resize, style};
-use crate::protocol::{Inbound, Render};
-use crate::views;
+use crate::login::{Controller, LoginView};
+use crate::popup::{page_mode, PageMode};
+use crate::protocol::Inbound;
+use crate::{popup_page, views};
 use leptos::prelude::*;
+use std::cell::OnceCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, Window};
-
-/// What the component knows of its host, for the views.
-#[derive(Clone, Copy)]
-pub struct ComponentState {
-    /// The last valid render message, once one has arrived.
-    pub render: RwSignal<Option<Render>>,
-    /// How many valid render messages arrived.
-    pub renders: RwSignal<u32>,
-    /// Messages ignored because they came from another window or an untrusted origin.
-    pub ignored: RwSignal<u32>,
-    /// Why the last message from the host was refused, until a valid one arrives.
-    pub error: RwSignal<Option<String>>,
-}
-
-impl Default for ComponentState {
-    fn default() -> ComponentState {
-        ComponentState::new()
-    }
-}
-
-impl ComponentState {
-    /// Empty state: nothing received yet.
-    pub fn new() -> ComponentState {
-        ComponentState {
-            render: RwSignal::new(None),
-            renders: RwSignal::new(0),
-            ignored: RwSignal::new(0),
-            error: RwSignal::new(None),
-        }
-    }
-
-    /// Takes one message event's outcome: a render, a foreign message (counted) or an error.
-    pub fn receive(self, message: Result<Inbound, Refusal>) {
-        match message {
-            Ok(Inbound::Render(render)) => {
-                self.render.set(Some(render));
-                self.renders.update(|n| *n += 1);
-                self.error.set(None);
-            }
-            Err(refusal) if refusal.is_foreign() => self.ignored.update(|n| *n += 1),
-            Err(refusal) => self.error.set(Some(refusal.to_string())),
-        }
-    }
-}
 
 /// The wasm entry point.
 pub fn start() {
     let window = page::window();
-    match page::parent_window(&window) {
-        Some(parent) => start_component(&window, parent),
-        None => start_standalone(),
+    if let Some(parent) = page::parent_window(&window) {
+        return start_component(&window, parent);
+    }
+    let query = window.location().search().unwrap_or_default();
+    match page_mode(&query) {
+        PageMode::Standalone => start_standalone(),
+        mode => popup_page::start(window, mode),
     }
 }
 
 fn start_component(window: &Window, parent: Window) {
-    let state = ComponentState::new();
-    let document = window.document();
-    let root = document.as_ref().and_then(|d| d.document_element());
-    let on_message = move |message: Result<Inbound, Refusal>| {
-        if let (
-            Ok(Inbound::Render(Render {
-                theme: Some(theme), ..
-            })),
-            Some(root),
-        ) = (&message, &root)
-        {
-            if let Some(root) = root.dyn_ref::<HtmlElement>() {
-                style::apply_theme(root, theme);
+    let view = LoginView::new();
+    let controller: Rc<OnceCell<Controller>> = Rc::default();
+    let root = window.document().and_then(|d| d.document_element());
+    let receiver = controller.clone();
+    let on_message = move |message: Result<Inbound, Refusal>| match message {
+        Ok(Inbound::Render(render)) => {
+            if let (Some(theme), Some(root)) = (&render.theme, &root) {
+                if let Some(root) = root.dyn_ref::<HtmlElement>() {
+                    style::apply_theme(root, theme);
+                }
+            }
+            if let Some(controller) = receiver.get() {
+                controller.render(&render);
             }
         }
-        state.receive(message);
+        // Messages from other windows or origins are not for us.
+        Err(refusal) if refusal.is_foreign() => {}
+        Err(refusal) => view.message.set(Some(refusal.to_string())),
     };
-    let (host, listener) = match HostLink::connect(window, parent, on_message) {
-        Ok(connected) => connected,
-        Err(_) => {
-            return state
-                .error
-                .set(Some("cannot listen for host messages".into()))
-        }
+    let Ok((host, listener)) = HostLink::connect(window, parent, on_message) else {
+        view.message
+            .set(Some("cannot listen for host messages".into()));
+        return;
     };
     listener.forget();
+    let controller = controller.get_or_init(|| Controller::new(window, host.clone(), view));
     // Ready first of all, before any view is built: the host's first render can then travel
     // while the views mount.
     if host.ready().is_err() {
-        state.error.set(Some("cannot reach the host page".into()));
+        view.message.set(Some("cannot reach the host page".into()));
     }
-    let Some(document) = document else { return };
-    let view_host = host.clone();
-    leptos::mount::mount_to_body(move || views::component::Component(state, view_host));
-    if let Some(body) = document.body() {
-        let observed = resize::observe_height(&body, move |height| {
-            // Height 0 means the iframe is not rendered yet (Streamlit hides it until ready):
-            // passing it on would only make the frame collapse and grow again.
-            if height > 0 && host.set_height(height).is_err() {
-                state.error.set(Some("cannot reach the host page".into()));
-            }
-        });
-        match observed {
-            Ok(observer) => observer.forget(),
-            Err(_) => state
-                .error
-                .set(Some("cannot observe the content height".into())),
+    let clicks = controller.clone();
+    leptos::mount::mount_to_body(move || views::login::LoginLine(view, clicks));
+    let Some(body) = window.document().and_then(|d| d.body()) else {
+        return;
+    };
+    let observed = resize::observe_height(&body, move |height| {
+        // Height 0 means the iframe is not rendered yet (Streamlit hides it until ready):
+        // passing it on would only make the frame collapse and grow again.
+        if height > 0 && host.set_height(height).is_err() {
+            view.message.set(Some("cannot reach the host page".into()));
         }
+    });
+    match observed {
+        Ok(observer) => observer.forget(),
+        Err(_) => view
+            .message
+            .set(Some("cannot observe the content height".into())),
     }
 }
 
@@ -124,5 +89,5 @@ fn start_standalone() {
 
 #[cfg(not(debug_assertions))]
 fn start_standalone() {
-    leptos::mount::mount_to_body(views::component::StandaloneNotice);
+    leptos::mount::mount_to_body(views::login::StandaloneNotice);
 }

@@ -3,6 +3,7 @@
 //! a new event from a rerun's repeated value, even across page reloads.
 
 use crate::json::Json;
+use std::fmt;
 
 /// A login-state change: `{status: "Logged in" | "Logged out", session?}`.
 pub const ON_STATUS_UPDATE: &str = "onStatusUpdate";
@@ -16,6 +17,48 @@ pub const DEFAULT_EVENTS: [&str; 3] = [ON_STATUS_UPDATE, ON_ACTION_REQUEST, ON_E
 /// The `data` of an `onError` event.
 pub fn error_data(code: &str, message: &str) -> Json {
     Json::object([("code", Json::from(code)), ("message", Json::from(message))])
+}
+
+/// A failure to report as `onError`: a stable code and a message for people (never a token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The stable code Python can branch on.
+    pub code: String,
+    /// What happened, in a sentence.
+    pub message: String,
+}
+
+/// Longest code or message read back from storage.
+const MAX_FAILURE_TEXT: usize = 1000;
+
+impl Failure {
+    /// A failure with its code and message.
+    pub fn new(code: &str, message: impl fmt::Display) -> Failure {
+        Failure {
+            code: code.to_owned(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The `onError` data; also what the popup stores for the iframe.
+    pub fn to_data(&self) -> Json {
+        error_data(&self.code, &self.message)
+    }
+
+    /// Reads what the popup stored (untrusted): an unreadable value is still a failed login.
+    pub fn from_stored(stored: &str) -> Failure {
+        let json = Json::parse(stored).ok();
+        let text = |field| {
+            json.as_ref()?
+                .get(field)?
+                .as_str()
+                .filter(|s| !s.is_empty() && s.len() <= MAX_FAILURE_TEXT)
+        };
+        match (text("code"), text("message")) {
+            (Some(code), Some(message)) => Failure::new(code, message),
+            _ => Failure::new("login_failed", "the login failed in the popup"),
+        }
+    }
 }
 
 /// Most earlier envelopes kept for Python until it acknowledges them.
@@ -145,6 +188,18 @@ mod tests {
                 .and_then(Json::as_str),
             Some(ON_ERROR)
         );
+    }
+
+    #[test]
+    fn a_failure_stored_by_the_popup_is_read_back_safely() {
+        let failure = Failure::new("discovery_failed", "the provider cannot be reached");
+        let stored = failure.to_data().to_string();
+        assert_eq!(Failure::from_stored(&stored), failure);
+        for bad in ["{", "[]", r#"{"code":"x"}"#, r#"{"code":"","message":"m"}"#] {
+            assert_eq!(Failure::from_stored(bad).code, "login_failed", "{bad}");
+        }
+        let long = format!(r#"{{"code":"x","message":"{}"}}"#, "m".repeat(1001));
+        assert_eq!(Failure::from_stored(&long).code, "login_failed");
     }
 
     #[test]

@@ -25,4 +25,8 @@ pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
+pub mod login;
+#[cfg(target_arch = "wasm32")]
+pub mod popup_page;
+#[cfg(target_arch = "wasm32")]
 pub mod views;

@@ -64,6 +64,20 @@ pub struct RefreshPolicy {
     pub margin_s: u64,
 }
 
+/// Longest refresh margin: tokens are refreshed at most this long before they expire.
+pub const MAX_MARGIN_S: u64 = 30;
+
+impl RefreshPolicy {
+    /// The policy for a heartbeat of `heartbeat_s`: refresh one beat (plus a second) before
+    /// expiry, so a beat always falls in the margin, but never more than [`MAX_MARGIN_S`] early.
+    pub fn new(enabled: bool, heartbeat_s: u64) -> RefreshPolicy {
+        RefreshPolicy {
+            enabled,
+            margin_s: heartbeat_s.saturating_add(1).min(MAX_MARGIN_S),
+        }
+    }
+}
+
 /// What the glue does after a look.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {

@@ -33,11 +33,12 @@ class Provider:
 
 
 @contextlib.contextmanager
-def running_idp(redirect_uris: list[str], **ttls: int) -> Iterator[Provider]:
-    """The provider on a free loopback port; `ttls` sets IDP_*_TTL variables (seconds)."""
+def running_idp(redirect_uris: list[str], port: int | None = None, **ttls: int) -> Iterator[Provider]:
+    """The provider on `port` (default: a free loopback port); `ttls` sets IDP_*_TTL variables
+    (seconds)."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the provider's packages are missing: run `make idp`")
-    port = free_port()
+    port = port or free_port()
     issuer = f"http://localhost:{port}"
     env = dict(os.environ, IDP_PORT=str(port), IDP_ISSUER=issuer, IDP_REDIRECT_URIS=",".join(redirect_uris))
     env.update({f"IDP_{name.upper()}_TTL": str(value) for name, value in ttls.items()})

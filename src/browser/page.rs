@@ -27,3 +27,25 @@ pub fn streamlit_origin_hint(window: &Window) -> Option<String> {
     let streamlit_url = page.search_params().get("streamlitUrl")?;
     Some(Url::new(&streamlit_url).ok()?.origin())
 }
+
+/// The page's address.
+pub fn url(window: &Window) -> String {
+    window.location().href().unwrap_or_default()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_s() -> u64 {
+    now_ms() / 1000
+}
+
+/// Replaces the page's content with one line of text (the popup's messages).
+pub fn show_message(window: &Window, text: &str) {
+    if let Some(body) = window.document().and_then(|d| d.body()) {
+        body.set_text_content(Some(text));
+    }
+}

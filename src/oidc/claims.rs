@@ -147,6 +147,12 @@ pub fn decode(jwt: &str) -> Result<(Json, Json), ClaimsError> {
     Ok((segment(header, "header")?, segment(payload, "payload")?))
 }
 
+/// The `nonce` claim of a token already stored (the one a refreshed ID token must repeat).
+pub fn nonce_of(jwt: &str) -> Option<Secret> {
+    let (_, claims) = decode(jwt).ok()?;
+    claims.get("nonce")?.as_str().map(Secret::new)
+}
+
 fn optional_text(claims: &Json, name: &'static str) -> Result<Option<String>, ClaimsError> {
     match claims.get_present(name) {
         None => Ok(None),

@@ -59,10 +59,19 @@ fn switch(label: &'static str, value: RwSignal<bool>, then: impl Fn() + 'static)
     }
 }
 
+/// The args the page starts with: the local provider of `examples/idp` (`make idp-serve`).
+const DEFAULT_ARGS: &str = r#"{
+  "issuer": "http://localhost:9400",
+  "client_id": "streamlit-demo",
+  "scope": "openid profile email read:chart",
+  "audience": "http://localhost:5000/api",
+  "hostname": "dev host"
+}"#;
+
 /// The dev host page.
 #[allow(non_snake_case)]
 pub fn DevHost() -> impl IntoView {
-    let args_text = RwSignal::new("{\n  \"greeting\": \"hello from the dev host\"\n}".to_owned());
+    let args_text = RwSignal::new(DEFAULT_ARGS.to_owned());
     let dark = RwSignal::new(false);
     let disabled = RwSignal::new(false);
     let height = RwSignal::new(0u32);

@@ -126,3 +126,10 @@ fn an_expired_session_that_cannot_be_refreshed_is_removed_and_reported() {
         );
     }
 }
+
+#[test]
+fn the_refresh_margin_is_one_beat_but_never_more_than_thirty_seconds() {
+    assert_eq!(RefreshPolicy::new(true, 2).margin_s, 3);
+    assert_eq!(RefreshPolicy::new(false, 3600).margin_s, MAX_MARGIN_S);
+    assert!(!RefreshPolicy::new(false, 1).enabled);
+}

@@ -176,6 +176,13 @@ fn subject_and_nonce_are_required() {
 }
 
 #[test]
+fn the_nonce_of_a_stored_token_is_read_for_the_refresh_check() {
+    assert_eq!(nonce_of(&jwt("{}")), Some(Secret::new("nonce-456")));
+    assert_eq!(nonce_of(&jwt(r#"{"nonce":null}"#)), None);
+    assert_eq!(nonce_of("not a jwt"), None);
+}
+
+#[test]
 fn a_refreshed_token_may_omit_the_nonce_but_not_change_it() {
     assert!(check_with(&jwt(r#"{"nonce":null}"#), true).is_ok());
     assert!(check_with(&jwt("{}"), true).is_ok());

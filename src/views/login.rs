@@ -1,0 +1,64 @@
+//! The component as it shows inside Streamlit: one 25 px line,
+//! `Click to login... | <hostname> (logged out)` or
+//! `Click to logout... | <user> (current login valid till <date>)`, and the last error.
+
+use crate::login::{Controller, Line, LoginView};
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+/// `expiry` (Unix seconds) in the reader's local date and time format.
+fn local_time(expiry: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(expiry as f64 * 1000.0));
+    date.to_locale_string("default", &JsValue::UNDEFINED).into()
+}
+
+fn describe(line: &Line) -> String {
+    match line {
+        Line::Waiting => "Waiting for Streamlit…".into(),
+        Line::Unavailable(why) => format!("Login unavailable: {why}"),
+        Line::LoggedOut(host) if host.is_empty() => "(logged out)".into(),
+        Line::LoggedOut(host) => format!("{host} (logged out)"),
+        Line::LoggingIn => "(signing in, in the popup)".into(),
+        Line::LoggedIn { user, expiry } => {
+            format!("{user} (current login valid till {})", local_time(*expiry))
+        }
+    }
+}
+
+/// The login line: the action button, the state, and the last error.
+#[allow(non_snake_case)]
+pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
+    let label = move || {
+        view.line.with(|line| match line {
+            Line::LoggedIn { .. } => "Click to logout...",
+            Line::LoggingIn => "Logging in...",
+            _ => "Click to login...",
+        })
+    };
+    let unusable = move || {
+        view.disabled.get()
+            || view
+                .line
+                .with(|line| matches!(line, Line::Waiting | Line::Unavailable(_)))
+    };
+    view! {
+        <main class="sc-line">
+            <button type="button" class="sc-action" on:click=move |_| controller.click() disabled=unusable>
+                {label}
+            </button>
+            <span class="sc-text">{move || view.line.with(describe)}</span>
+            <span class="sc-error" role="alert">{move || view.message.get()}</span>
+        </main>
+    }
+}
+
+/// Shown when a release build is opened directly instead of inside Streamlit.
+#[allow(non_snake_case)]
+pub fn StandaloneNotice() -> impl IntoView {
+    view! {
+        <main class="sc-line">
+            "This is the streamlit_component frontend: it runs inside a Streamlit app. "
+            "For the dev host page, run `trunk serve` (see README.md)."
+        </main>
+    }
+}

@@ -1,0 +1,213 @@
+"""The login flow in the standalone dev host page, with the real local provider: the popup, the
+stored session, other tabs, logout, expiry and refresh, and the failures."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import ROOT, free_port, static_server
+from idp import CLIENT_ID, running_idp
+from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
+
+DEVHOST = ROOT / "target" / "devhost"
+HOSTNAME = "dev host"
+
+
+@pytest.fixture(scope="module")
+def devhost_url():
+    if not (DEVHOST / "index.html").is_file():
+        pytest.fail("the development build is missing: run `make devhost`")
+    with static_server(DEVHOST) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def provider(devhost_url):
+    with running_idp([f"{devhost_url}/index.html"]) as provider:
+        yield provider
+
+
+def open_host(page: Page, devhost_url: str, issuer: str, **args) -> Page:
+    """Opens the dev host page and renders the component with a login config for `issuer`."""
+    page.goto(devhost_url + "/index.html")
+    config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": HOSTNAME, **args}
+    page.locator("#dh-args").fill(json.dumps(config))
+    page.get_by_role("button", name="Send render").click()
+    return page
+
+
+def events(page: Page) -> list[dict]:
+    """Every event envelope the component sent, oldest first, from the dev host's log."""
+    sent = []
+    for line in page.locator("#dh-log li").all_inner_texts():
+        match = re.search(r"← (\{.*\})$", line.strip(), re.S)
+        if match:
+            message = json.loads(match.group(1))
+            if message.get("type") == "streamlit:setComponentValue":
+                sent.append(message["value"])
+    return sent
+
+
+def wait_for_event(page: Page, predicate, timeout_s: float = 15) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [e for e in events(page) if predicate(e)]
+        if found:
+            return found[-1]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no matching event in {json.dumps(events(page), indent=1)[:3000]}")
+
+
+def status(name: str, reason: str | None = None):
+    def matches(event: dict) -> bool:
+        data = event["data"]
+        return (event["name"] == "onStatusUpdate" and data["status"] == name
+                and (reason is None or data["reason"] == reason))
+    return matches
+
+
+def error(code: str):
+    return lambda e: e["name"] == "onError" and e["data"]["code"] == code
+
+
+def test_login_through_the_popup_stores_the_session_and_tells_python(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    wait_for_event(page, status("Logged out", "start"))
+    sign_in(page)
+    expect_logged_in(page)
+    event = wait_for_event(page, status("Logged in", "login"))
+    session = event["data"]["session"]
+    assert session["user"] == "Alice Example" and session["email"] == "alice@example.com"
+    assert set(session["token"]) == {"value", "value_id_token", "expiry"}
+    assert session["token"]["expiry"] > time.time()
+    assert "refresh_token" not in json.dumps(event), "the refresh token never goes to Python"
+    assert any(e["name"] == "onActionRequest" and e["data"] == {"action": "login"} for e in events(page))
+    stored = our_storage(page)
+    assert list(stored) == [f"{KEY_PREFIX}session|{provider.issuer}|{CLIENT_ID}"], "no pending login is left"
+    assert stored_session(page)["refresh_token"]
+
+
+def test_a_reload_keeps_the_session_and_logout_clears_it(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    sign_in(page)
+    expect_logged_in(page)
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_in(page)
+    wait_for_event(page, status("Logged in", "start"))
+    component(page).get_by_role("button", name="Click to logout...").click()
+    expect_logged_out(page, HOSTNAME)
+    wait_for_event(page, status("Logged out", "logout"))
+    assert our_storage(page) == {}
+
+
+def test_a_second_tab_follows_at_once_both_ways(page, devhost_url, provider):
+    # A one-hour heartbeat: only the storage event can carry the change in time.
+    open_host(page, devhost_url, provider.issuer, heartbeat_s=3600)
+    other = open_host(page.context.new_page(), devhost_url, provider.issuer, heartbeat_s=3600)
+    expect_logged_out(other, HOSTNAME)
+    sign_in(page)
+    expect_logged_in(other, timeout=3_000)
+    wait_for_event(other, status("Logged in", "changed"), timeout_s=3)
+    component(other).get_by_role("button", name="Click to logout...").click()
+    expect_logged_out(page, HOSTNAME, timeout=3_000)
+    wait_for_event(page, status("Logged out", "changed"), timeout_s=3)
+
+
+def test_closing_the_popup_leaves_no_pending_login(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    frame = component(page)
+    with page.expect_popup() as popup_info:
+        frame.get_by_role("button", name="Click to login...").click()
+    popup = popup_info.value
+    expect(popup.get_by_label("Username")).to_be_visible()
+    expect(frame.get_by_role("button", name="Logging in...")).to_be_visible()
+    assert any("|pending|" in key for key in our_storage(page)), "a pending login while the popup is open"
+    popup.close()
+    expect_logged_out(page, HOSTNAME)
+    assert our_storage(page) == {}
+
+
+def test_a_blocked_popup_is_reported(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    frame = component(page)
+    frame.evaluate("() => { window.open = () => null; }")
+    frame.get_by_role("button", name="Click to login...").click()
+    expect(frame.get_by_role("alert")).to_have_text(
+        "The login popup was blocked: allow popups for this site and click again.")
+    wait_for_event(page, error("popup_blocked"))
+    assert our_storage(page) == {}
+
+
+def test_a_provider_that_is_down_is_reported(page, devhost_url):
+    open_host(page, devhost_url, f"http://localhost:{free_port()}")
+    expect_logged_out(page, HOSTNAME)
+    frame = component(page)
+    with page.expect_popup() as popup_info:
+        frame.get_by_role("button", name="Click to login...").click()
+    popup = popup_info.value
+    popup.wait_for_event("close", timeout=15_000)
+    event = wait_for_event(page, error("discovery_failed"))
+    assert "cannot be reached" in event["data"]["message"]
+    expect(frame.get_by_role("alert")).to_contain_text("discovery failed")
+    expect_logged_out(page, HOSTNAME)
+    assert our_storage(page) == {}
+
+
+def test_corrupt_storage_is_removed_and_reported(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    key = f"{KEY_PREFIX}session|{provider.issuer}|{CLIENT_ID}"
+    # Written by another tab (the storage event path) and by this one (the heartbeat path).
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.evaluate("([k]) => localStorage.setItem(k, '{\"user\": 1')", [key])
+    wait_for_event(page, error("corrupt_session"))
+    expect(component(page).get_by_role("alert")).to_contain_text("stored session is not JSON")
+    assert our_storage(page) == {}
+
+
+def test_a_replayed_callback_is_refused(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    frame = component(page)
+    callbacks = []
+    page.context.on("request", lambda r: callbacks.append(r.url) if "code=" in r.url and r.url.startswith(devhost_url) else None)
+    sign_in(page)
+    expect_logged_in(page)
+    assert callbacks, "the provider sent the popup back with a code"
+    replay = page.context.new_page()
+    replay.goto(callbacks[0])
+    expect(replay.locator("body")).to_contain_text("Login failed: no login is waiting for this answer")
+    assert "code=" not in replay.url, "the code leaves the address bar"
+    frame.get_by_role("button", name="Click to logout...").click()
+
+
+def test_a_short_token_expires_to_logged_out_without_refresh(page, devhost_url):
+    with running_idp([f"{devhost_url}/index.html"], access_token=6, id_token=6) as short:
+        open_host(page, devhost_url, short.issuer, refresh=False, heartbeat_s=1)
+        sign_in(page)
+        expect_logged_in(page)
+        wait_for_event(page, status("Logged out", "expired"), timeout_s=20)
+        expect_logged_out(page, HOSTNAME)
+        assert our_storage(page) == {}
+
+
+def test_a_short_token_is_refreshed_when_enabled(page, devhost_url):
+    with running_idp([f"{devhost_url}/index.html"], access_token=6, id_token=6) as short:
+        open_host(page, devhost_url, short.issuer, heartbeat_s=1)
+        sign_in(page)
+        expect_logged_in(page)
+        first = stored_session(page)
+        event = wait_for_event(page, status("Logged in", "refresh"), timeout_s=20)
+        second = stored_session(page)
+        assert second["token"]["value"] != first["token"]["value"]
+        assert second["refresh_token"] != first["refresh_token"], "the refresh token rotates"
+        assert event["data"]["session"]["token"]["expiry"] >= first["token"]["expiry"]
+        assert not [e for e in events(page) if e["name"] == "onError"]
