@@ -178,9 +178,13 @@ impl Controller {
             Err(error) => self.unusable(error),
             Ok((config, command)) => {
                 let source = render.args.get("key").and_then(Json::as_str);
-                let source = source.unwrap_or(DEFAULT_SOURCE).to_owned();
+                let source = source.unwrap_or(DEFAULT_SOURCE);
+                self.0
+                    .borrow_mut()
+                    .emitter
+                    .configure(&config.events, source);
                 if self.0.borrow().config.as_ref() != Some(&config) {
-                    self.configure(config, &source);
+                    self.configure(config);
                 }
                 let admitted = command.filter(|c| self.0.borrow_mut().commands.admit(*c));
                 if let Some(command) = admitted {
@@ -205,11 +209,10 @@ impl Controller {
         self.fail(&Failure::new(error.code(), &message));
     }
 
-    fn configure(&self, config: LoginConfig, source: &str) {
+    fn configure(&self, config: LoginConfig) {
         let period_ms = i32::try_from(config.heartbeat_s * 1000).unwrap_or(i32::MAX);
         let (window, has_store) = {
             let mut inner = self.0.borrow_mut();
-            inner.emitter.configure(&config.events, source);
             inner.watcher.reset();
             inner.config_error = None;
             inner.provider = None;

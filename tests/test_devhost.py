@@ -32,49 +32,49 @@ def test_the_handshake_is_logged_with_timestamps(host):
     log = host.locator("#dh-log")
     ready = '← {"isStreamlitMessage":true,"type":"streamlit:componentReady","apiVersion":1}'
     expect(log).to_contain_text(ready, timeout=30_000)
-    expect(log).to_contain_text('→ {"type":"streamlit:render","args":{"greeting":"hello from the dev host"}')
+    expect(log).to_contain_text('→ {"type":"streamlit:render","args":{"issuer":"http://localhost:9400","client_id":"streamlit-demo"')
     first = host.locator("#dh-log li").first
     expect(first.locator("time")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d\.\d{3}$"))
 
 
 def test_edited_args_reach_the_component(host):
     frame = component_frame(host)
-    expect(frame.locator(".sc-args")).to_have_text('args {"greeting":"hello from the dev host"}', timeout=30_000)
-    host.locator("#dh-args").fill('{"hostname": "dev", "n": [1, 2]}')
+    expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)", timeout=30_000)
+    host.locator("#dh-args").fill('{"issuer": "http://localhost:9400", "client_id": "x", "hostname": "edited"}')
     host.get_by_role("button", name="Send render").click()
-    expect(frame.locator(".sc-args")).to_have_text('args {"hostname":"dev","n":[1,2]}')
+    expect(frame.locator(".sc-text")).to_have_text("edited (logged out)")
+    host.locator("#dh-args").fill('{"client_id": "x"}')
+    host.get_by_role("button", name="Send render").click()
+    expect(frame.locator(".sc-text")).to_have_text("Login unavailable: login config has no issuer")
+    expect(frame.get_by_role("alert")).to_have_text("login config has no issuer")
+    expect(host.locator("#dh-value")).to_contain_text('"code":"invalid_config"')
 
 
 def test_invalid_args_are_refused_with_a_message(host):
     frame = component_frame(host)
-    expect(frame.locator(".sc-args")).to_contain_text("hello from the dev host", timeout=30_000)
+    expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)", timeout=30_000)
     host.locator("#dh-args").fill('{"broken": ')
     host.get_by_role("button", name="Send render").click()
     expect(host.get_by_role("alert")).to_have_text("args are not valid JSON: unexpected end of input at byte 11")
     host.locator("#dh-args").fill("[1]")
     host.get_by_role("button", name="Send render").click()
     expect(host.get_by_role("alert")).to_have_text("args must be a JSON object")
-    expect(frame.locator(".sc-args")).to_contain_text("hello from the dev host")
+    expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)")
 
 
 def test_theme_and_disabled_switches_reach_the_component(host):
     frame = component_frame(host)
-    expect(frame.locator(".sc-meta")).to_have_text("light theme · enabled", timeout=30_000)
+    login = frame.get_by_role("button", name="Click to login...")
+    expect(login).to_be_enabled(timeout=30_000)
     host.get_by_label("Dark theme").check()
-    expect(frame.locator(".sc-meta")).to_have_text("dark theme · enabled")
-    expect(frame.locator(".sc-args")).to_have_css("color", "rgb(250, 250, 250)")
+    expect(frame.locator(".sc-text")).to_have_css("color", "rgb(250, 250, 250)")
     host.get_by_label("Disabled").check()
-    expect(frame.locator(".sc-meta")).to_have_text("dark theme · disabled")
-    expect(frame.get_by_role("button", name="Send to Python")).to_be_disabled()
+    expect(login).to_be_disabled()
     host.get_by_label("Disabled").uncheck()
-    expect(frame.get_by_role("button", name="Send to Python")).to_be_enabled()
+    expect(login).to_be_enabled()
 
 
 def test_values_and_frame_height_reach_the_host(host):
-    frame = component_frame(host)
     expect(host.locator("#dh-height")).to_have_text("25", timeout=30_000)
-    frame.get_by_role("button", name="Send to Python").click()
-    expect(host.locator("#dh-value")).to_have_text('{"args":{"greeting":"hello from the dev host"},"sent":1}')
-    frame.get_by_role("button", name="Details").click()
-    expect(host.locator("#dh-height")).not_to_have_text("25")
-    assert host.locator("iframe").evaluate("f => f.getBoundingClientRect().height") > 25
+    expect(host.locator("#dh-value")).to_contain_text('"name":"onStatusUpdate","data":{"status":"Logged out"')
+    assert host.locator("iframe").evaluate("f => f.getBoundingClientRect().height") == 25

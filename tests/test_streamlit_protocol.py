@@ -1,17 +1,24 @@
-"""The packaged component in a real `streamlit run`, driven by headless Chromium."""
+"""The packaged component in a real `streamlit run` with the real local provider, driven by
+headless Chromium: the v1 protocol, and the login flows with events observed in Python."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, component_frame, component_iframe, streamlit_server
+from conftest import ROOT, component_frame, component_iframe, free_port, streamlit_server
+from idp import CLIENT_ID, running_idp
+from login_flow import component, expect_logged_in, expect_logged_out, our_storage, sign_in
 
-APP = ROOT / "tests" / "apps" / "protocol_app.py"
+APP = ROOT / "tests" / "apps" / "login_app.py"
+COMPONENT_PATH = "/component/streamlit_component.login/index.html"
 PRIMARY = "#0a7d34"
 TEXT = "#123456"
+HOSTNAME = "streamlit test"
 
 # In the top page (Streamlit's), record every Streamlit message the component sends, and the
 # target origin of each: the component calls `parent.postMessage`, which is this window's. The
@@ -38,10 +45,23 @@ if (window.top === window) {
 """
 
 
+@contextlib.contextmanager
+def login_app(ttls: dict[str, int] | None = None, **args):
+    """Streamlit running the login test app against a fresh provider (token lifetimes `ttls`);
+    yields (app URL, issuer)."""
+    idp_port = free_port()
+    issuer = f"http://localhost:{idp_port}"
+    config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": HOSTNAME, **args}
+    env = dict(os.environ, LOGIN_ARGS=json.dumps(config))
+    theme = ["--theme.base=light", f"--theme.primaryColor={PRIMARY}", f"--theme.textColor={TEXT}"]
+    with streamlit_server(APP, *theme, env=env) as url:
+        with running_idp([url + COMPONENT_PATH], port=idp_port, **(ttls or {})):
+            yield url, issuer
+
+
 @pytest.fixture(scope="module")
 def app_url():
-    theme = [f"--theme.base=light", f"--theme.primaryColor={PRIMARY}", f"--theme.textColor={TEXT}"]
-    with streamlit_server(APP, *theme) as url:
+    with login_app() as (url, _issuer):
         yield url
 
 
@@ -49,7 +69,7 @@ def app_url():
 def app(page, app_url):
     page.add_init_script(RECORD_MESSAGES)
     page.goto(app_url)
-    expect(page.get_by_text("Protocol test app")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Login test app")).to_be_visible(timeout=30_000)
     return page
 
 
@@ -63,63 +83,82 @@ def test_component_announces_protocol_v1_to_its_own_origin(app, app_url):
     messages = app.evaluate("window.__componentMessages")
     ready = [m for m in messages if m["type"] == "streamlit:componentReady"]
     assert ready == [{"isStreamlitMessage": True, "type": "streamlit:componentReady", "apiVersion": 1}]
+    app.wait_for_function("window.__componentMessages.some(m => m.type === 'streamlit:setComponentValue')")
     targets = app.evaluate("window.__targetOrigins")
     assert targets, "every message names a target origin"
     assert set(targets) == {app_url}, "messages go to Streamlit's origin, never '*'"
 
 
-def test_render_args_reach_the_component(app):
-    frame = component_frame(app)
-    # Streamlit adds `key` and `default` to the args it sends.
-    args = frame.locator(".sc-args")
-    expect(args).to_contain_text('"greeting":"hello from pytest","numbers":[1,2,3]', timeout=30_000)
-    received = json.loads(args.inner_text().removeprefix("args "))
-    assert received == {"greeting": "hello from pytest", "numbers": [1, 2, 3], "key": "component", "default": None}
-    expect(frame.locator(".sc-meta")).to_have_text("light theme · enabled")
-
-
-def test_a_value_set_by_the_component_reaches_python(app):
-    frame = component_frame(app)
-    expect(frame.locator(".sc-args")).to_contain_text("hello from pytest", timeout=30_000)
-    expect(app.get_by_text("component value: null")).to_be_visible()
-    frame.get_by_role("button", name="Send to Python").click()
-    args = {"greeting": "hello from pytest", "numbers": [1, 2, 3], "key": "component", "default": None}
-    sent = {"args": args, "sent": 1}
-    expect(app.get_by_text(f"component value: {json.dumps(sent, sort_keys=True)}")).to_be_visible(timeout=30_000)
-    frame.get_by_role("button", name="Send to Python").click()
-    expect(app.get_by_text('"sent": 2}')).to_be_visible(timeout=30_000)
-
-
-def iframe_height(page) -> float:
-    return component_iframe(page).evaluate("f => f.getBoundingClientRect().height")
-
-
-def test_the_frame_height_follows_the_content(app):
-    frame = component_frame(app)
-    expect(frame.locator(".sc-args")).to_contain_text("hello from pytest", timeout=30_000)
+def test_the_first_status_reaches_python_and_the_frame_is_one_line(app):
+    expect_logged_out(app, HOSTNAME, timeout=30_000)
+    expect(app.get_by_text("status Logged out (start) user None")).to_be_visible(timeout=30_000)
+    expect(app.get_by_text("event onStatusUpdate from login")).to_be_visible()
     app.wait_for_function(
-        f"document.querySelector('iframe[title=\"streamlit_component.login\"]').getBoundingClientRect().height === 25"
-    )
-    frame.get_by_role("button", name="Details").click()
-    expect(frame.locator("#sc-details")).to_be_visible()
-    content = frame.locator("body").evaluate("b => Math.ceil(b.getBoundingClientRect().height)")
-    assert content > 25
-    app.wait_for_function(
-        f"document.querySelector('iframe[title=\"streamlit_component.login\"]').getBoundingClientRect().height === {content}"
-    )
-    heights = [m["height"] for m in app.evaluate("window.__componentMessages") if m["type"] == "streamlit:setFrameHeight"]
-    assert heights[0] == 25 and heights[-1] == content
-    frame.get_by_role("button", name="Hide details").click()
-    app.wait_for_function(
-        f"document.querySelector('iframe[title=\"streamlit_component.login\"]').getBoundingClientRect().height === 25"
+        "document.querySelector('iframe[title=\"streamlit_component.login\"]').getBoundingClientRect().height === 25"
     )
 
 
 def test_the_theme_colours_are_applied(app):
     frame = component_frame(app)
-    args = frame.locator(".sc-args")
-    expect(args).to_contain_text("hello from pytest", timeout=30_000)
-    expect(args).to_have_css("color", rgb(TEXT))
-    expect(frame.get_by_role("button", name="Send to Python")).to_have_css("border-top-color", rgb(PRIMARY))
+    expect_logged_out(app, HOSTNAME, timeout=30_000)
+    expect(frame.locator(".sc-text")).to_have_css("color", rgb(TEXT))
+    expect(frame.get_by_role("button", name="Click to login...")).to_have_css("border-top-color", rgb(PRIMARY))
     root_var = frame.locator("html").evaluate("h => h.style.getPropertyValue('--st-primary-color')")
     assert root_var == PRIMARY
+
+
+def test_login_reload_second_tab_and_logout_in_streamlit(app, app_url):
+    expect_logged_out(app, HOSTNAME, timeout=30_000)
+    sign_in(app)
+    expect_logged_in(app)
+    expect(app.get_by_text("status Logged in (login) user Alice Example")).to_be_visible(timeout=30_000)
+    app.reload()
+    expect_logged_in(app, timeout=30_000)
+    expect(app.get_by_text("status Logged in (start) user Alice Example")).to_be_visible(timeout=30_000)
+    other = app.context.new_page()
+    other.goto(app_url)
+    expect_logged_in(other, timeout=30_000)
+    component(other).get_by_role("button", name="Click to logout...").click()
+    expect_logged_out(app, HOSTNAME, timeout=5_000)
+    expect(app.get_by_text("status Logged out (changed) user None")).to_be_visible(timeout=30_000)
+    expect(other.get_by_text("status Logged out (logout) user None")).to_be_visible(timeout=30_000)
+    assert our_storage(app) == {}
+
+
+def test_a_blocked_popup_is_reported_to_python(app):
+    expect_logged_out(app, HOSTNAME, timeout=30_000)
+    frame = component(app)
+    frame.evaluate("() => { window.open = () => null; }")
+    frame.get_by_role("button", name="Click to login...").click()
+    expect(app.get_by_text("error popup_blocked: The login popup was blocked")).to_be_visible(timeout=30_000)
+
+
+def test_a_provider_that_is_down_is_reported_to_python(page):
+    # Nothing listens at the issuer: discovery fails in the popup.
+    issuer = f"http://localhost:{free_port()}"
+    env = dict(os.environ, LOGIN_ARGS=json.dumps({"issuer": issuer, "client_id": CLIENT_ID, "hostname": HOSTNAME}))
+    with streamlit_server(APP, env=env) as url:
+        page.goto(url)
+        expect_logged_out(page, HOSTNAME, timeout=30_000)
+        with page.expect_popup() as popup_info:
+            component(page).get_by_role("button", name="Click to login...").click()
+        popup_info.value.wait_for_event("close", timeout=15_000)
+        message = "error discovery_failed: discovery failed: the provider cannot be reached"
+        expect(page.get_by_text(message)).to_be_visible(timeout=30_000)
+        expect_logged_out(page, HOSTNAME)
+
+
+def test_short_tokens_refresh_then_expire_when_refresh_is_off(page):
+    with login_app(heartbeat_s=1, ttls={"access_token": 6, "id_token": 6}) as (url, _issuer):
+        page.goto(url)
+        expect_logged_out(page, HOSTNAME, timeout=30_000)
+        sign_in(page)
+        expect(page.get_by_text("status Logged in (login) user Alice Example")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("status Logged in (refresh) user Alice Example")).to_be_visible(timeout=30_000)
+    with login_app(heartbeat_s=1, refresh=False, ttls={"access_token": 6, "id_token": 6}) as (url, _issuer):
+        page.goto(url)
+        expect_logged_out(page, HOSTNAME, timeout=30_000)
+        sign_in(page)
+        expect(page.get_by_text("status Logged in (login) user Alice Example")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("status Logged out (expired) user None")).to_be_visible(timeout=30_000)
+        expect_logged_out(page, HOSTNAME)

@@ -43,9 +43,11 @@ def test_the_installed_wheel_renders_in_streamlit_without_rust_or_node(wheel, tm
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)], check=True)
     # Run from a folder outside the source tree, with only the venv on PATH.
     app = tmp_path / "app.py"
-    shutil.copy(ROOT / "tests" / "apps" / "protocol_app.py", app)
+    shutil.copy(ROOT / "tests" / "apps" / "login_app.py", app)
+    env_args = '{"issuer": "http://localhost:9", "client_id": "demo", "hostname": "from the wheel"}'
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     env["PATH"] = str(venv / "bin")
+    env["LOGIN_ARGS"] = env_args
     for tool in ("cargo", "rustc", "trunk", "node", "npm"):
         assert shutil.which(tool, path=env["PATH"]) is None, f"{tool} must not be on the run-time PATH"
     located = subprocess.run(
@@ -55,4 +57,5 @@ def test_the_installed_wheel_renders_in_streamlit_without_rust_or_node(wheel, tm
     assert Path(located).is_relative_to(venv), "the component is imported from the installed wheel"
     with streamlit_server(app, python=str(python), env=env, cwd=tmp_path) as url:
         page.goto(url)
-        expect(component_frame(page).locator(".sc-args")).to_contain_text("hello from pytest", timeout=60_000)
+        expect(component_frame(page).locator(".sc-text")).to_have_text("from the wheel (logged out)", timeout=60_000)
+        expect(page.get_by_text("status Logged out (start) user None")).to_be_visible(timeout=30_000)

@@ -1,17 +1,22 @@
 //! Browser glue in headless Chromium (wasm-bindgen-test): message handling with a fake parent,
-//! the source and origin checks, the host link, theme application, height observation and the
-//! mounted view.
+//! the source and origin checks, the host link, theme application, height observation, storage,
+//! crypto and timers, and the mounted login component (storage watcher, event envelope,
+//! allow-list).
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use streamlit_component::app::ComponentState;
 use streamlit_component::browser::host::HostLink;
 use streamlit_component::browser::messaging::{listen, read_event, Listener, Peer, Refusal};
-use streamlit_component::browser::{page, resize, style};
+use streamlit_component::browser::storage::{self, Store};
+use streamlit_component::browser::timer::Interval;
+use streamlit_component::browser::{crypto, page, resize, style};
 use streamlit_component::json::Json;
+use streamlit_component::login::{Controller, LoginView};
 use streamlit_component::origin::OriginPolicy;
+use streamlit_component::pkce;
 use streamlit_component::protocol::{Inbound, Outbound, ProtocolError, Render};
+use streamlit_component::session::{storage_key, KeyKind};
 use streamlit_component::theme::Theme;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -72,6 +77,17 @@ async fn sleep(ms: i32) {
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits up to five seconds for `check` to hold (a few heartbeats of one second).
+async fn eventually_long(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..250 {
+        if check() {
+            return true;
+        }
+        sleep(20).await;
+    }
+    check()
 }
 
 /// Waits up to two seconds for `check` to hold.
@@ -226,15 +242,20 @@ async fn a_peer_at_another_origin_receives_nothing() {
     let heard = Rc::new(RefCell::new(0));
     let sink = heard.clone();
     let policy = OriginPolicy::own_only(&own());
+    // Only this test's marker counts: other tests' components post to this window too.
     let _spy = listen(
         &window(),
         window().into(),
         policy,
         Outbound::parse,
-        move |_| *sink.borrow_mut() += 1,
+        move |m| {
+            if m == Ok(Outbound::SetFrameHeight(4242)) {
+                *sink.borrow_mut() += 1
+            }
+        },
     )
     .unwrap();
-    let ready = Outbound::ComponentReady { api_version: 1 }.to_json();
+    let ready = Outbound::SetFrameHeight(4242).to_json();
     Peer::new(window(), "http://localhost:1".into())
         .send(&ready)
         .unwrap();
@@ -301,106 +322,336 @@ async fn the_height_observer_reports_each_new_height_once() {
     );
 }
 
-fn mount_component() -> (
-    HtmlElement,
-    ComponentState,
-    Rc<RefCell<Vec<Outbound>>>,
-    impl Sized,
-) {
+/// A session as the popup stores it, for `client_id`, expiring `ttl_s` from now.
+fn stored_session(ttl_s: u64) -> String {
+    let expiry = page::now_s() + ttl_s;
+    format!(
+        r#"{{"user":"Alice Example","email":"alice@example.com","token":{{"value":"a.b.c","value_id_token":"i.d.t","expiry":{expiry}}},"scopes":["openid"]}}"#
+    )
+}
+
+fn session_key(client_id: &str) -> String {
+    storage_key(KeyKind::Session, ISSUER, client_id)
+}
+
+const ISSUER: &str = "http://localhost:1";
+
+fn local() -> Store {
+    Store::open(&window()).expect("localStorage is available")
+}
+
+struct Mounted {
+    root: HtmlElement,
+    controller: Controller,
+    heard: Rc<RefCell<Vec<Outbound>>>,
+    _keep: Box<dyn std::any::Any>,
+}
+
+impl Mounted {
+    fn render(&self, args: &str, disabled: bool) {
+        self.controller.render(&Render {
+            args: Json::parse(args).unwrap(),
+            disabled,
+            theme: Some(Theme::dark()),
+        });
+    }
+
+    fn text(&self) -> String {
+        self.root.text_content().unwrap_or_default()
+    }
+
+    fn button(&self) -> web_sys::HtmlButtonElement {
+        self.root
+            .query_selector("button.sc-action")
+            .unwrap()
+            .expect("the action button exists")
+            .unchecked_into()
+    }
+
+    /// The events sent so far: (name, data).
+    fn events(&self) -> Vec<(String, Json)> {
+        self.heard
+            .borrow()
+            .iter()
+            .filter_map(|m| match m {
+                Outbound::SetComponentValue(value) => Some((
+                    value.get("name")?.as_str()?.to_owned(),
+                    value.get("data")?.clone(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn has_event(&self, name: &str, field: &str, value: &str) -> bool {
+        self.events()
+            .iter()
+            .any(|(n, d)| n == name && d.get(field).and_then(Json::as_str) == Some(value))
+    }
+}
+
+/// The login component mounted on the test page, which plays the parent.
+fn mount_login() -> Mounted {
     use leptos::prelude::*;
     let document = window().document().unwrap();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
     let (heard, spy) = spy_on_outbound();
     let (host, listener) = HostLink::connect(&window(), window(), |_| {}).unwrap();
-    let state = ComponentState::new();
+    let view = LoginView::new();
+    let controller = Controller::new(&window(), host, view);
+    let clicks = controller.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        streamlit_component::views::component::Component(state, host).into_view()
+        streamlit_component::views::login::LoginLine(view, clicks).into_view()
     });
-    (root, state, heard, (spy, listener, handle))
+    Mounted {
+        root,
+        controller,
+        heard,
+        _keep: Box::new((spy, listener, handle)),
+    }
 }
 
-fn render(args: &str, disabled: bool) -> Result<Inbound, Refusal> {
-    Ok(Inbound::Render(Render {
-        args: Json::parse(args).unwrap(),
-        disabled,
-        theme: Some(Theme::dark()),
-    }))
-}
-
-fn button(root: &HtmlElement, class: &str) -> web_sys::HtmlButtonElement {
-    root.query_selector(&format!("button.{class}"))
-        .unwrap()
-        .expect("button exists")
-        .unchecked_into()
+fn config(client_id: &str, extra: &str) -> String {
+    format!(
+        r#"{{"issuer":"{ISSUER}","client_id":"{client_id}","hostname":"test host","heartbeat_s":1{extra}}}"#
+    )
 }
 
 #[wasm_bindgen_test]
-async fn the_view_shows_what_the_host_sent_and_sends_the_args_back() {
-    let (root, state, heard, _keep) = mount_component();
-    assert!(root
-        .text_content()
-        .unwrap()
-        .contains("Waiting for Streamlit"));
+async fn the_watcher_follows_the_stored_session_and_tells_python() {
+    let store = local();
+    store.remove(&session_key("watcher"));
+    let c = mount_login();
+    assert!(c.text().contains("Waiting for Streamlit"));
+    assert!(c.button().disabled(), "no login before the config arrives");
+    c.render(&config("watcher", ""), false);
     assert!(
-        button(&root, "sc-action").disabled(),
-        "nothing to send before the first render"
+        eventually(|| c.text().contains("test host (logged out)")).await,
+        "{}",
+        c.text()
+    );
+    assert!(eventually(|| c.has_event("onStatusUpdate", "reason", "start")).await);
+    assert_eq!(
+        c.button().text_content().as_deref(),
+        Some("Click to login...")
     );
 
-    state.receive(render(r#"{"greeting":"hello"}"#, false));
-    sleep(0).await;
-    let text = root.text_content().unwrap();
-    assert!(text.contains(r#"args {"greeting":"hello"}"#), "{text}");
-    assert!(text.contains("dark theme · enabled"), "{text}");
+    // Written as the popup would; the heartbeat (1 s) sees it.
+    store
+        .set(&session_key("watcher"), &stored_session(300))
+        .unwrap();
+    let logged_in = || {
+        c.text()
+            .contains("Alice Example (current login valid till ")
+    };
+    assert!(eventually_long(logged_in).await, "{}", c.text());
+    assert!(c.has_event("onStatusUpdate", "status", "Logged in"));
+    assert_eq!(
+        c.button().text_content().as_deref(),
+        Some("Click to logout...")
+    );
+    let sent = c.heard.borrow().len();
+    sleep(1500).await;
+    assert_eq!(
+        c.heard.borrow().len(),
+        sent,
+        "an unchanged session is not sent again"
+    );
 
-    button(&root, "sc-action").click();
-    let expected = Outbound::SetComponentValue(
-        Json::parse(r#"{"args":{"greeting":"hello"},"sent":1}"#).unwrap(),
-    );
-    assert!(
-        eventually(|| heard.borrow().contains(&expected)).await,
-        "{:?}",
-        heard.borrow()
-    );
+    c.button().click();
+    assert!(eventually(|| c.has_event("onStatusUpdate", "reason", "logout")).await);
+    assert!(c.has_event("onActionRequest", "action", "logout"));
+    assert_eq!(store.get(&session_key("watcher")), None);
+    assert!(c.text().contains("test host (logged out)"));
 }
 
 #[wasm_bindgen_test]
-async fn the_view_honours_disabled_and_shows_errors_and_details() {
-    let (root, state, heard, _keep) = mount_component();
-    state.receive(render("{}", true));
-    sleep(0).await;
-    let action = button(&root, "sc-action");
-    assert!(action.disabled());
-    action.click();
-    sleep(100).await;
-    assert!(heard
+async fn each_envelope_grows_seq_and_carries_the_unacknowledged_ones() {
+    let c = mount_login();
+    c.render(&config("envelope", ""), false);
+    local().set(&session_key("envelope"), "{corrupt").unwrap();
+    assert!(eventually_long(|| c.has_event("onError", "code", "corrupt_session")).await);
+    let values: Vec<Json> = c
+        .heard
         .borrow()
         .iter()
-        .all(|m| !matches!(m, Outbound::SetComponentValue(_))));
-
-    state.receive(Err(Refusal::Protocol(ProtocolError::ArgsNotObject)));
-    state.receive(Err(Refusal::ForeignSource));
-    sleep(0).await;
-    assert!(root
-        .text_content()
-        .unwrap()
-        .contains("invalid message: render args are not an object"));
-
-    let toggle = button(&root, "sc-toggle");
+        .filter_map(|m| match m {
+            Outbound::SetComponentValue(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    let seqs: Vec<u64> = values
+        .iter()
+        .map(|v| v.get("seq").and_then(Json::as_u64).unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let last = values.last().unwrap();
+    assert_eq!(last.get("source").and_then(Json::as_str), Some("login"));
+    let Some(Json::Array(backlog)) = last.get("backlog") else {
+        panic!("no backlog")
+    };
+    assert_eq!(backlog.len(), values.len() - 1, "nothing acknowledged yet");
     assert_eq!(
-        toggle.get_attribute("aria-expanded").as_deref(),
-        Some("false")
+        local().get(&session_key("envelope")),
+        None,
+        "corrupt storage is removed"
     );
-    toggle.click();
-    sleep(0).await;
-    assert_eq!(
-        toggle.get_attribute("aria-expanded").as_deref(),
-        Some("true")
-    );
-    let text = root.text_content().unwrap();
     assert!(
-        text.contains("1 renders received · 0 values sent · 1 foreign messages ignored"),
-        "{text}"
+        c.text().contains("stored session is not JSON"),
+        "{}",
+        c.text()
     );
-    assert!(text.contains("\"textColor\": \"#fafafa\""), "{text}");
+
+    let acknowledged = format!(r#","ack":{},"key":"mine""#, seqs.last().unwrap());
+    c.render(&config("envelope", &acknowledged), false);
+    c.button().click();
+    assert!(eventually(|| c.heard.borrow().len() > values.len()).await);
+    let heard = c.heard.borrow();
+    let Some(Outbound::SetComponentValue(next)) = heard
+        .iter()
+        .rev()
+        .find(|m| matches!(m, Outbound::SetComponentValue(_)))
+    else {
+        panic!("no value")
+    };
+    assert_eq!(
+        next.get("backlog"),
+        Some(&Json::Array(vec![])),
+        "acknowledged events are dropped"
+    );
+    assert_eq!(
+        next.get("source").and_then(Json::as_str),
+        Some("mine"),
+        "the key names the source"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn names_outside_the_allowed_list_become_on_error() {
+    let store = local();
+    store
+        .set(&session_key("allow"), &stored_session(300))
+        .unwrap();
+    let c = mount_login();
+    c.render(&config("allow", r#","events":["onStatusUpdate"]"#), false);
+    assert!(eventually(|| c.text().contains("Click to logout...")).await);
+    c.button().click();
+    assert!(eventually(|| c.has_event("onError", "code", "event_not_allowed")).await);
+    let events = c.events();
+    let refused = events.iter().find(|(n, _)| n == "onError").unwrap();
+    assert_eq!(
+        refused.1.get("event").and_then(Json::as_str),
+        Some("onActionRequest")
+    );
+    assert!(!events.iter().any(|(n, _)| n == "onActionRequest"));
+    assert!(c.has_event("onStatusUpdate", "reason", "logout"));
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_config_is_reported_and_disabled_is_honoured() {
+    let c = mount_login();
+    c.render(r#"{"client_id":"x"}"#, false);
+    assert!(eventually(|| c.has_event("onError", "code", "invalid_config")).await);
+    assert!(
+        c.text()
+            .contains("Login unavailable: login config has no issuer"),
+        "{}",
+        c.text()
+    );
+    assert!(c.button().disabled());
+    c.render(&config("disabled", ""), true);
+    assert!(eventually(|| c.text().contains("test host (logged out)")).await);
+    assert!(c.button().disabled(), "Streamlit's disabled");
+    c.render(&config("disabled", ""), false);
+    assert!(eventually(|| !c.button().disabled()).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_command_from_python_runs_once_and_reports_its_result() {
+    let store = local();
+    store
+        .set(&session_key("command"), &stored_session(300))
+        .unwrap();
+    let c = mount_login();
+    let with_command = config("command", r#","command":{"id":1,"name":"logout"}"#);
+    c.render(&with_command, false);
+    let result = |c: &Mounted| {
+        c.events()
+            .iter()
+            .filter(|(_, d)| d.get("command").is_some())
+            .count()
+    };
+    assert!(eventually(|| result(&c) == 1).await);
+    assert_eq!(store.get(&session_key("command")), None);
+    c.render(&with_command, false);
+    sleep(200).await;
+    assert_eq!(result(&c), 1, "a repeated id does not run again");
+    let refresh = config("command", r#","command":{"id":2,"name":"refresh"}"#);
+    c.render(&refresh, false);
+    assert!(eventually(|| result(&c) == 2).await);
+    let events = c.events();
+    let command = events
+        .iter()
+        .rev()
+        .find_map(|(_, d)| d.get("command"))
+        .unwrap();
+    assert_eq!(
+        command.to_string(),
+        r#"{"id":2,"name":"refresh","ok":false,"message":"not logged in"}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn storage_changes_from_another_document_are_heard_and_ours_are_listed() {
+    let calls = Rc::new(RefCell::new(0));
+    let sink = calls.clone();
+    let _listener = storage::on_our_changes(&window(), move || *sink.borrow_mut() += 1).unwrap();
+    let other = other_window().local_storage().unwrap().unwrap();
+    other.set_item("someone-else", "x").unwrap();
+    other.set_item(&session_key("listener"), "y").unwrap();
+    assert!(
+        eventually(|| *calls.borrow() == 1).await,
+        "only our keys count"
+    );
+    let store = local();
+    assert!(store
+        .ours()
+        .contains(&(session_key("listener"), "y".to_owned())));
+    store.remove_ours();
+    assert!(store.ours().is_empty());
+    assert_eq!(
+        store.get("someone-else").as_deref(),
+        Some("x"),
+        "other apps' keys stay"
+    );
+    store.remove("someone-else");
+}
+
+#[wasm_bindgen_test]
+async fn sha256_gives_the_rfc_7636_challenge_and_secrets_are_fresh() {
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let digest = crypto::sha256(&window(), verifier.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        pkce::code_challenge_s256(&digest),
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+    let a = crypto::random_secret(&window()).unwrap();
+    let b = crypto::random_secret(&window()).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(pkce::check_verifier(a.expose()), Ok(()));
+}
+
+#[wasm_bindgen_test]
+async fn an_interval_ticks_until_dropped() {
+    let ticks = Rc::new(RefCell::new(0));
+    let sink = ticks.clone();
+    let interval = Interval::start(&window(), 10, move || *sink.borrow_mut() += 1).unwrap();
+    assert!(eventually(|| *ticks.borrow() >= 3).await);
+    drop(interval);
+    let stopped = *ticks.borrow();
+    sleep(100).await;
+    assert_eq!(*ticks.borrow(), stopped);
 }
