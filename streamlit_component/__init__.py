@@ -4,6 +4,11 @@ The frontend is shipped inside this package (``frontend/``), so ``pip install`` 
 needs. For frontend development, set ``STREAMLIT_COMPONENT_DEV_URL`` to a running
 ``trunk serve`` (for example ``http://localhost:8080``) and the component is loaded from there
 instead.
+
+The Python API around it (see the README): :func:`require_login` gates a page until a verified
+login; :class:`ComponentHost` and :func:`run_component` render the component and hand its
+events to a handler; :class:`AuthConfig` reads the configuration; :class:`TokenVerifier` checks
+tokens; :class:`WebRequest` describes a delegated request made with the verified token.
 """
 
 from __future__ import annotations
@@ -14,7 +19,39 @@ from typing import Any
 
 import streamlit.components.v1 as components
 
-__all__ = ["COMPONENT_NAME", "DEV_URL_ENV", "frontend_dir", "login"]
+from . import config as _config
+from .config import AuthConfig, ConfigError
+from .events import ComponentEvent, print_report
+from .host import ComponentHost, EventHandler, require_login, run_component
+from .session import is_logged_in
+from .verify import NonceRegistry, TokenVerifier, VerificationError
+from .webrequest import WebRequest, WebRequestError, WebResponse
+
+__all__ = [
+    "COMPONENT_NAME",
+    "DEFAULT_EVENTS",
+    "DEV_URL_ENV",
+    "AuthConfig",
+    "ComponentEvent",
+    "ComponentHost",
+    "ConfigError",
+    "EventHandler",
+    "NonceRegistry",
+    "TokenVerifier",
+    "VerificationError",
+    "WebRequest",
+    "WebRequestError",
+    "WebResponse",
+    "frontend_dir",
+    "is_logged_in",
+    "login",
+    "print_report",
+    "require_login",
+    "run_component",
+]
+
+#: The events the component may send when the app names none.
+DEFAULT_EVENTS: list[str] = list(_config.DEFAULT_EVENTS)
 
 #: The component's name. Declared in this module, Streamlit registers it as
 #: ``streamlit_component.login`` and serves the packaged build at

@@ -1,0 +1,255 @@
+"""The Python host: renders the component with its render args, turns each new component value
+into :class:`ComponentEvent` objects, verifies logins before they reach ``st.session_state``,
+sends commands, makes delegated requests, and gates pages with :func:`require_login`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from .config import AuthConfig, load_config
+from .events import ComponentEvent, EventError, allow, error_event, fresh, parse_envelope, print_report
+from .session import SESSION_KEYS, clear_session, expire_session, is_logged_in, store_session, verify_session
+from .verify import NONCES, VerificationError, verifier_for
+from .webrequest import WebRequest, WebRequestError, WebResponse, execute
+
+__all__ = ["ComponentHost", "EventHandler", "require_login", "run_component"]
+
+#: Called with each event, in order.
+EventHandler = Callable[[ComponentEvent], None]
+
+
+class ComponentHost:
+    """One login component on the page, and its state in the Streamlit session.
+
+    Parameters
+    ----------
+    key : str
+        The component's Streamlit key; also the ``source`` of its events.
+    events : sequence of str or None
+        Event names the app accepts (``onError`` always is); ``config.events`` when ``None``.
+    config : AuthConfig, Mapping or None
+        The configuration, or ``None`` to read ``st.secrets[section]``.
+    section : str
+        The ``st.secrets`` section read when ``config`` is ``None``.
+    hostname : str or None
+        Shown in the component's logged-out line; ``config.hostname`` when ``None``.
+    initial_state : Any
+        The component value before the component has sent one (Streamlit's ``default``); it is
+        parsed like any other value, so ``None`` or an envelope.
+    width, height : int or None
+        Sent as render args of the same names when given.
+
+    Raises
+    ------
+    ConfigError
+        When the configuration is missing or invalid.
+    """
+
+    def __init__(self, key: str = "login", events: Sequence[str] | None = None, *,
+                 config: AuthConfig | Mapping[str, Any] | None = None, section: str = "auth",
+                 hostname: str | None = None, initial_state: Any = None,
+                 width: int | None = None, height: int | None = None) -> None:
+        self.key = key
+        self.config = load_config(config, section)
+        self.events = tuple(events) if events is not None else self.config.events
+        self.hostname = self.config.hostname if hostname is None else hostname
+        self.initial_state = initial_state
+        self.size = {k: v for k, v in (("width", width), ("height", height)) if v is not None}
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """This component's private state in ``st.session_state``: the session's nonce, the
+        last handled ``seq``, the pending command."""
+        name = f"_streamlit_component.{self.key}"
+        if name not in st.session_state:
+            st.session_state[name] = {"nonce": NONCES.issue(), "last_seq": 0, "command": None,
+                                      "command_id": 0, "rejected": None, "failure": None}
+        state: dict[str, Any] = st.session_state[name]
+        return state
+
+    def logout(self) -> int:
+        """Log out now in Python, and ask the component to log out (sent with the next render:
+        call it before :func:`run_component`, or as a widget callback such as
+        ``st.button("Log out", on_click=host.logout)``).
+
+        Returns
+        -------
+        int
+            The command's id; its result arrives as ``onStatusUpdate`` with ``reason: "command"``.
+        """
+        clear_session(st.session_state)
+        return self._command("logout")
+
+    def refresh(self) -> int:
+        """Ask the component to refresh its tokens (sent with the next render); returns the id."""
+        return self._command("refresh")
+
+    def _command(self, name: str) -> int:
+        state = self.state
+        state["command_id"] = max(state["command_id"] + 1, int(time.time() * 1000))
+        state["command"] = {"id": state["command_id"], "name": name}
+        return int(state["command_id"])
+
+    def render_args(self, issuer: str) -> dict[str, Any]:
+        """The render args for this run (docs/events.md)."""
+        c, state = self.config, self.state
+        args: dict[str, Any] = {"issuer": issuer, "client_id": c.client_id, "scope": c.scope}
+        if c.audience is not None:
+            args["audience"] = c.audience
+        if c.redirect_uri is not None:
+            args["redirect_uri"] = c.redirect_uri
+        args.update(heartbeat_s=c.heartbeat_s, events=list(self.events), nonce=state["nonce"],
+                    refresh=c.refresh, end_session=c.end_session, hostname=self.hostname,
+                    ack=state["last_seq"], command=state["command"], **self.size)
+        return args
+
+    def request(self, request: WebRequest, event_handler: EventHandler | None = None,
+                timeout_s: float = 10.0) -> WebResponse | None:
+        """Make a delegated request with the verified access token.
+
+        Returns
+        -------
+        WebResponse or None
+            ``None`` when it failed: ``event_handler`` then gets an ``onError`` whose data has
+            ``code``, ``message``, ``label`` and ``status``.
+        """
+        token = st.session_state.get("token") if is_logged_in(st.session_state) else None
+        try:
+            return execute(request, access_token=token["value"] if token else None,
+                           api_origins=self.config.api_origins, timeout_s=timeout_s)
+        except WebRequestError as error:
+            if event_handler is not None:
+                event_handler(ComponentEvent("onError", error.data(), self.key))
+            return None
+
+    def apply(self, event: ComponentEvent) -> ComponentEvent:
+        """Act on an allowed event: settle a finished command, verify and store a login or clear
+        the session. Returns the event the handler gets: a login's ``session`` replaced by the
+        verified one, or an ``onError`` when the data is invalid or verification failed."""
+        if event.name != "onStatusUpdate":
+            return event
+        data = event.data
+        if not isinstance(data, dict) or data.get("status") not in ("Logged in", "Logged out"):
+            clear_session(st.session_state)
+            return replace(error_event("invalid_event", "onStatusUpdate needs a `status`", self.key), seq=event.seq)
+        command, pending = data.get("command"), self.state["command"]
+        if data.get("reason") == "command" and isinstance(command, dict) and pending and command.get("id") == pending["id"]:
+            self.state["command"] = None
+        if data["status"] == "Logged out":
+            clear_session(st.session_state)
+            return event
+        try:
+            session = verify_session(verifier_for(self.config), data.get("session"))
+        except VerificationError as error:
+            clear_session(st.session_state)
+            return replace(error_event(error.code, error.message, self.key), seq=event.seq)
+        store_session(st.session_state, session)
+        return replace(event, data={**data, "session": session})
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def run_component(host: ComponentHost, event_handler: EventHandler | None = None, *,
+                  report: bool = False) -> list[ComponentEvent]:
+    """Render the component and handle what it sent since the last run.
+
+    Events are handled once: those with a ``seq`` not greater than the last handled one
+    (reruns return the same value) are skipped; backlog entries come first. A value that is
+    not a valid envelope gives one ``onError`` (``invalid_event`` or ``value_too_large``) and
+    clears the session. An expired session is cleared before anything else.
+
+    Parameters
+    ----------
+    host : ComponentHost
+    event_handler : callable or None
+        Called with each event, in order.
+    report : bool
+        Print a report of each event (tokens redacted), as the original ``print_report``.
+
+    Returns
+    -------
+    list of ComponentEvent
+        The events handled in this run.
+    """
+    import streamlit_component as package
+
+    state = st.session_state
+    if any(key not in state for key in SESSION_KEYS):
+        clear_session(state)
+    expire_session(state)
+    private = host.state
+    handled: list[ComponentEvent] = []
+
+    def dispatch(event: ComponentEvent) -> None:
+        handled.append(event)
+        if report:
+            print_report(event)
+        if event_handler is not None:
+            event_handler(event)
+
+    try:
+        issuer = verifier_for(host.config).issuer
+    except VerificationError as error:
+        clear_session(state)
+        st.error(f"Login is unavailable: {error.message}")
+        if private["failure"] != error.code:
+            private["failure"] = error.code
+            dispatch(error_event(error.code, error.message, host.key))
+        return handled
+    private["failure"] = None
+    value = package.login(key=host.key, default=host.initial_state, **host.render_args(issuer))
+    try:
+        events = fresh(parse_envelope(value), private["last_seq"])
+        private["rejected"] = None
+    except EventError as error:
+        fingerprint = _fingerprint(value)
+        if private["rejected"] != fingerprint:
+            private["rejected"] = fingerprint
+            clear_session(state)
+            dispatch(error_event(error.code, error.message, host.key))
+        return handled
+    for event in events:
+        private["last_seq"] = event.seq
+        dispatch(host.apply(allow(event, host.events)))
+    return handled
+
+
+def require_login(config: AuthConfig | Mapping[str, Any] | None = None, *, key: str = "login",
+                  section: str = "auth", event_handler: EventHandler | None = None,
+                  report: bool = False, **props: Any) -> ComponentHost:
+    """Render the login component and stop the script until a verified login.
+
+    Call it at the top of every page of a multipage app: the login lives in
+    ``st.session_state``, shared by the pages. Nothing here touches ``st.query_params``, and
+    the login happens in a popup, so the page's query parameters survive it.
+
+    Parameters
+    ----------
+    config : AuthConfig, Mapping or None
+        The configuration, or ``None`` to read ``st.secrets[section]``.
+    key, section, props
+        As for :class:`ComponentHost`.
+    event_handler : callable or None
+        Gets every event, as with :func:`run_component`.
+    report : bool
+        Print a report of each event.
+
+    Returns
+    -------
+    ComponentHost
+        Once logged in, for ``host.logout()``, ``host.refresh()`` and ``host.request(...)``.
+    """
+    host = ComponentHost(key, config=config, section=section, **props)
+    run_component(host, event_handler, report=report)
+    if not is_logged_in(st.session_state):
+        st.stop()
+    return host

@@ -1,0 +1,84 @@
+"""The verified login in ``st.session_state``: ``user``, ``email``, ``token`` (``{value,
+value_id_token, expiry}``), ``claims`` and ``scopes``. All five are ``None`` when nobody is
+logged in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+from .verify import TokenVerifier, VerificationError
+
+__all__ = ["SESSION_KEYS", "clear_session", "expire_session", "is_logged_in", "store_session", "verify_session"]
+
+#: The ``st.session_state`` keys this package owns.
+SESSION_KEYS = ("user", "email", "token", "claims", "scopes")
+
+
+def verify_session(verifier: TokenVerifier, reported: Any) -> dict[str, Any]:
+    """The session to store, from the ``session`` an ``onStatusUpdate`` reported.
+
+    Only verified values are used: ``user`` and ``email`` come from the ID token's claims,
+    ``scopes`` from the verified JWT access token (empty when the access token is not a JWT for
+    the configured ``audience``, which is then passed on as it is), and ``token.expiry`` is the
+    verified access token's ``exp`` or else the earlier of the reported expiry and the ID
+    token's ``exp``.
+
+    Raises
+    ------
+    VerificationError
+        When the reported session has the wrong shape or a token fails verification.
+    """
+    token = reported.get("token") if isinstance(reported, dict) else None
+    if not isinstance(token, dict):
+        raise VerificationError("malformed_session", "the reported session has no `token` object")
+    access, id_token, expiry = token.get("value"), token.get("value_id_token"), token.get("expiry")
+    if not isinstance(access, str) or not access or isinstance(expiry, bool) or not isinstance(expiry, int):
+        raise VerificationError("malformed_session", "the reported token needs `value` and an integer `expiry`")
+    claims = verifier.verify_id_token(id_token)
+    scopes: list[str] = []
+    expiry = min(expiry, int(claims["exp"]))
+    if verifier.is_api_token(access):
+        access_claims = verifier.verify_access_token(access, subject=claims["sub"])
+        scopes = verifier.scopes(access_claims)
+        expiry = int(access_claims["exp"])
+    user = next((claims[k] for k in ("name", "preferred_username", "email", "sub") if isinstance(claims.get(k), str)), "")
+    email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    return {
+        "user": user,
+        "email": email,
+        "token": {"value": access, "value_id_token": id_token, "expiry": expiry},
+        "claims": claims,
+        "scopes": scopes,
+    }
+
+
+def store_session(state: MutableMapping[str, Any], session: dict[str, Any]) -> None:
+    """Put a verified session into ``state``."""
+    for key in SESSION_KEYS:
+        state[key] = session[key]
+
+
+def clear_session(state: MutableMapping[str, Any]) -> None:
+    """Set the five session keys to ``None``."""
+    for key in SESSION_KEYS:
+        state[key] = None
+
+
+def is_logged_in(state: MutableMapping[str, Any] | None = None) -> bool:
+    """Whether ``state`` (``st.session_state`` by default) holds a verified, unexpired login."""
+    if state is None:
+        import streamlit as st
+
+        state = st.session_state
+    token = state.get("token")
+    return isinstance(token, dict) and isinstance(token.get("expiry"), int) and token["expiry"] > time.time()
+
+
+def expire_session(state: MutableMapping[str, Any]) -> bool:
+    """Clear a session whose ``token.expiry`` has passed; ``True`` when one was cleared."""
+    if state.get("token") is not None and not is_logged_in(state):
+        clear_session(state)
+        return True
+    return False
