@@ -1,0 +1,20 @@
+"""Test app for the Python host: config from HOST_CONFIG (JSON), verified identity shown from
+st.session_state, every event listed, and a logout button that sends the logout command."""
+
+import json
+import os
+
+import streamlit as st
+
+from streamlit_component import ComponentHost, run_component
+
+st.title("Host test app")
+host = ComponentHost("login", config=json.loads(os.environ["HOST_CONFIG"]))
+st.button("Log out from Python", on_click=host.logout)
+seen = st.session_state.setdefault("seen", [])
+run_component(host, lambda event: seen.append(f"{event.name} {event.data.get('code') or event.data.get('status')}"))
+if st.session_state.user:
+    st.text(f"verified: {st.session_state.user} <{st.session_state.email}> scopes {' '.join(st.session_state.scopes)}")
+else:
+    st.text("verified: nobody")
+st.text("events: " + " | ".join(seen))
