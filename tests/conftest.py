@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 COMPONENT_TITLE = "streamlit_component.login"
+DEVHOST = ROOT / "target" / "devhost"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -104,6 +105,15 @@ def static_server(directory: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def devhost_url():
+    """The development build (with the dev host page) served on a free loopback port."""
+    if not (DEVHOST / "index.html").is_file():
+        pytest.fail("the development build is missing: run `make devhost`")
+    with static_server(DEVHOST) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, component_frame, static_server
-
-DEVHOST = ROOT / "target" / "devhost"
-
-
-@pytest.fixture(scope="module")
-def devhost_url():
-    if not (DEVHOST / "index.html").is_file():
-        pytest.fail("the development build is missing: run `make devhost`")
-    with static_server(DEVHOST) as url:
-        yield url
+from conftest import component_frame
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ stored session, other tabs, logout, expiry and refresh, and the failures."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
@@ -11,20 +10,11 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import ROOT, free_port, static_server
+from conftest import free_port
 from idp import CLIENT_ID, running_idp
 from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
 
-DEVHOST = ROOT / "target" / "devhost"
 HOSTNAME = "dev host"
-
-
-@pytest.fixture(scope="module")
-def devhost_url():
-    if not (DEVHOST / "index.html").is_file():
-        pytest.fail("the development build is missing: run `make devhost`")
-    with static_server(DEVHOST) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -80,19 +80,18 @@ async fn sleep(ms: i32) {
 }
 
 /// Waits up to five seconds for `check` to hold (a few heartbeats of one second).
-async fn eventually_long(mut check: impl FnMut() -> bool) -> bool {
-    for _ in 0..250 {
-        if check() {
-            return true;
-        }
-        sleep(20).await;
-    }
-    check()
+async fn eventually_long(check: impl FnMut() -> bool) -> bool {
+    within(250, check).await
 }
 
 /// Waits up to two seconds for `check` to hold.
-async fn eventually(mut check: impl FnMut() -> bool) -> bool {
-    for _ in 0..100 {
+async fn eventually(check: impl FnMut() -> bool) -> bool {
+    within(100, check).await
+}
+
+/// Checks every 20 ms, `tries` times at most, until `check` holds.
+async fn within(tries: u32, mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..tries {
         if check() {
             return true;
         }

@@ -1,12 +1,12 @@
 //! `postMessage` in both directions, with the source and origin checks done before any data is
 //! read.
 
+pub use crate::browser::listener::Listener;
 use crate::json::Json;
 use crate::origin::OriginPolicy;
 use crate::protocol::ProtocolError;
 use std::fmt;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Window};
 
 /// Why a `message` event was not taken as a protocol message.
@@ -72,29 +72,6 @@ pub fn read_event<T>(
     parse(&event_json(event)?).map_err(Refusal::Protocol)
 }
 
-/// A `message` listener on a window; it is removed when this handle drops.
-#[must_use = "the listener is removed when the handle is dropped"]
-pub struct Listener {
-    window: Window,
-    closure: Closure<dyn FnMut(MessageEvent)>,
-}
-
-impl Listener {
-    /// Keeps the listener for the life of the page.
-    pub fn forget(self) {
-        std::mem::forget(self);
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let callback = self.closure.as_ref().unchecked_ref();
-        let _ = self
-            .window
-            .remove_event_listener_with_callback("message", callback);
-    }
-}
-
 /// Listens on `window` for messages from `peer`, handing each to `handle` as parsed by `parse`
 /// or as the reason it was refused.
 pub fn listen<T: 'static>(
@@ -104,13 +81,8 @@ pub fn listen<T: 'static>(
     parse: fn(&Json) -> Result<T, ProtocolError>,
     mut handle: impl FnMut(Result<T, Refusal>) + 'static,
 ) -> Result<Listener, JsValue> {
-    let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+    Listener::add(window, "message", move |event: MessageEvent| {
         handle(read_event(&event, &peer, &policy, parse));
-    });
-    window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())?;
-    Ok(Listener {
-        window: window.clone(),
-        closure,
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod crypto;
 pub mod host;
 pub mod http;
+pub mod listener;
 pub mod messaging;
 pub mod page;
 pub mod popup_window;

@@ -1,10 +1,13 @@
 //! localStorage: the session, pending logins, the popup's outcome and the refresh lease live
 //! there, shared by the iframe, the popup and every other tab of the app.
 
+use crate::browser::listener::Listener;
 use crate::session::is_our_key;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 use web_sys::{Storage, StorageEvent, Window};
+
+/// A `storage` event listener (other documents' writes); removed when dropped.
+pub type StorageListener = Listener<StorageEvent>;
 
 /// The origin's localStorage.
 #[derive(Clone, Debug)]
@@ -52,36 +55,15 @@ impl Store {
     }
 }
 
-/// A `storage` event listener (other documents' writes); removed when dropped.
-#[must_use = "the listener is removed when the handle is dropped"]
-pub struct StorageListener {
-    window: Window,
-    closure: Closure<dyn FnMut(StorageEvent)>,
-}
-
-impl Drop for StorageListener {
-    fn drop(&mut self) {
-        let callback = self.closure.as_ref().unchecked_ref();
-        let _ = self
-            .window
-            .remove_event_listener_with_callback("storage", callback);
-    }
-}
-
 /// Calls `on_change` when another document of the origin changes one of our keys, or clears
 /// the whole storage.
 pub fn on_our_changes(
     window: &Window,
     mut on_change: impl FnMut() + 'static,
 ) -> Result<StorageListener, JsValue> {
-    let closure = Closure::<dyn FnMut(StorageEvent)>::new(move |event: StorageEvent| {
+    Listener::add(window, "storage", move |event: StorageEvent| {
         if event.key().is_none_or(|key| is_our_key(&key)) {
             on_change();
         }
-    });
-    window.add_event_listener_with_callback("storage", closure.as_ref().unchecked_ref())?;
-    Ok(StorageListener {
-        window: window.clone(),
-        closure,
     })
 }
