@@ -244,6 +244,14 @@ impl Controller {
             }
         }
         self.look(Reason::Start);
+        if self.0.borrow().config.as_ref().is_some_and(|c| c.end_session) {
+            // Logout opens the provider's end-session page from the click handler, without
+            // waiting: the metadata must be at hand by then. A failure shows at logout.
+            let this = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = this.provider().await;
+            });
+        }
     }
 
     /// Looks at storage and acts on what changed.

@@ -201,3 +201,34 @@ def test_a_short_token_is_refreshed_when_enabled(page, devhost_url):
         assert second["refresh_token"] != first["refresh_token"], "the refresh token rotates"
         assert event["data"]["session"]["token"]["expiry"] >= first["token"]["expiry"]
         assert not [e for e in events(page) if e["name"] == "onError"]
+
+
+def test_logout_can_end_the_provider_session_in_the_popup(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer, end_session=True)
+    sign_in(page)
+    expect_logged_in(page)
+    frame = component(page)
+    with page.expect_popup() as popup_info:
+        frame.get_by_role("button", name="Click to logout...").click()
+    logout = popup_info.value
+    logout.wait_for_event("close", timeout=15_000)
+    expect_logged_out(page, HOSTNAME)
+    wait_for_event(page, status("Logged out", "logout"))
+    # The provider forgot the user: the next login asks for the password again.
+    with page.expect_popup() as popup_info:
+        frame.get_by_role("button", name="Click to login...").click()
+    expect(popup_info.value.get_by_label("Password")).to_be_visible(timeout=15_000)
+    popup_info.value.close()
+
+
+def test_without_end_session_the_provider_remembers_the_user(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    sign_in(page)
+    expect_logged_in(page)
+    component(page).get_by_role("button", name="Click to logout...").click()
+    expect_logged_out(page, HOSTNAME)
+    # The provider's session cookie signs the user in again without a form.
+    with page.expect_popup() as popup_info:
+        component(page).get_by_role("button", name="Click to login...").click()
+    popup_info.value.wait_for_event("close", timeout=15_000)
+    expect_logged_in(page)

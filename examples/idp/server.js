@@ -69,7 +69,16 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: false },
-    rpInitiatedLogout: { enabled: true },
+    // RP-initiated logout (the component's `end_session`): the confirmation form is sent at once,
+    // so the popup goes straight back to the app's post_logout_redirect_uri.
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource(ctx, form) {
+        ctx.body = page('Signing out', `${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
+<script>document.getElementById('op.logoutForm').requestSubmit(document.querySelector('button[name=logout]'));</script>`);
+      },
+    },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => apiAudience,
