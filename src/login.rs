@@ -20,7 +20,7 @@ use crate::oidc::token::{parse_token_response, refresh_request_body};
 use crate::oidc::UnixSeconds;
 use crate::popup;
 use crate::protocol::Render;
-use crate::session::{storage_key, KeyKind, Session};
+use crate::session::{self, storage_key, KeyKind, Session};
 use crate::watch::{status_data, Action, Reason, RefreshPolicy, Watcher};
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -228,6 +228,13 @@ impl Controller {
                 .set(Line::Unavailable(message.into()));
             return self.fail(&Failure::new("storage_unavailable", message));
         }
+        if let Some(store) = self.0.borrow().store.clone() {
+            let entries = store.ours();
+            let pairs = entries.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            for key in session::stale_keys(pairs, page::now_s()) {
+                store.remove(key);
+            }
+        }
         let beat = self.clone();
         let heartbeat = Interval::start(&window, period_ms, move || beat.look(Reason::Changed));
         let listener = if self.0.borrow().listener.is_none() {
@@ -244,7 +251,13 @@ impl Controller {
             }
         }
         self.look(Reason::Start);
-        if self.0.borrow().config.as_ref().is_some_and(|c| c.end_session) {
+        if self
+            .0
+            .borrow()
+            .config
+            .as_ref()
+            .is_some_and(|c| c.end_session)
+        {
             // Logout opens the provider's end-session page from the click handler, without
             // waiting: the metadata must be at hand by then. A failure shows at logout.
             let this = self.clone();

@@ -58,6 +58,31 @@ pub fn find_pending<'a>(
     })
 }
 
+/// Our entries that are left over and can go (SECURITY 16): pending logins that are unreadable
+/// or older than their TTL (a popup that never came back), and leases that lapsed.
+pub fn stale_keys<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    now: UnixSeconds,
+) -> Vec<&'a str> {
+    let pending = format!("{KEY_PREFIX}|pending|");
+    let lease = format!("{KEY_PREFIX}|lease|");
+    entries
+        .into_iter()
+        .filter(|(key, value)| {
+            if key.starts_with(&pending) {
+                let parsed = Json::parse(value).ok();
+                let login = parsed.and_then(|json| PendingLogin::from_json(&json).ok());
+                login.is_none_or(|login| login.is_expired(now))
+            } else if key.starts_with(&lease) {
+                crate::lease::may_take(Some(value), "", now)
+            } else {
+                false
+            }
+        })
+        .map(|(key, _)| key)
+        .collect()
+}
+
 /// Whether a storage key is one of ours, whatever its provider (logout clears them all).
 pub fn is_our_key(key: &str) -> bool {
     key.strip_prefix(KEY_PREFIX)

@@ -119,6 +119,9 @@ def test_closing_the_popup_leaves_no_pending_login(page, devhost_url, provider):
     expect(popup.get_by_label("Username")).to_be_visible()
     expect(frame.get_by_role("button", name="Logging in...")).to_be_visible()
     assert any("|pending|" in key for key in our_storage(page)), "a pending login while the popup is open"
+    frame.get_by_role("button", name="Logging in...").click()
+    page.wait_for_timeout(500)
+    assert len(page.context.pages) == 2, "one login at a time: a second click opens no second popup"
     popup.close()
     expect_logged_out(page, HOSTNAME)
     assert our_storage(page) == {}
@@ -148,6 +151,20 @@ def test_a_provider_that_is_down_is_reported(page, devhost_url):
     assert "cannot be reached" in event["data"]["message"]
     expect(frame.get_by_role("alert")).to_contain_text("discovery failed")
     expect_logged_out(page, HOSTNAME)
+    assert our_storage(page) == {}
+
+
+def test_leftovers_of_an_abandoned_login_are_purged_on_load(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    stale = {
+        f"{KEY_PREFIX}pending|{provider.issuer}|{CLIENT_ID}": "{not a pending login",
+        f"{KEY_PREFIX}lease|{provider.issuer}|{CLIENT_ID}": '{"owner":"gone","until":1}',
+    }
+    component(page).evaluate("(s) => Object.entries(s).forEach(([k, v]) => localStorage.setItem(k, v))", stale)
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    page.wait_for_timeout(300)
     assert our_storage(page) == {}
 
 

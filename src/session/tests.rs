@@ -249,3 +249,46 @@ fn the_popup_finds_its_pending_login_by_state_only() {
     assert!(find_pending(entries, "state-c").is_none());
     assert!(find_pending(entries, "").is_none());
 }
+
+#[test]
+fn expired_pending_logins_and_lapsed_leases_are_stale() {
+    use crate::oidc::authorize::ClientConfig;
+    let pending = PendingLogin {
+        state: Secret::new("s"),
+        nonce: Secret::new("n"),
+        verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        issuer: "http://localhost:9400".into(),
+        client: ClientConfig {
+            client_id: "demo".into(),
+            redirect_uri: "http://localhost:8501/c/index.html".into(),
+            scope: "openid".into(),
+            audience: None,
+        },
+        created_at: 1_000,
+    }
+    .to_json()
+    .to_string();
+    let key = |kind, client: &str| storage_key(kind, "http://localhost:9400", client);
+    let (p1, p2, l1, s1) = (
+        key(KeyKind::Pending, "a"),
+        key(KeyKind::Pending, "b"),
+        key(KeyKind::Lease, "a"),
+        key(KeyKind::Session, "a"),
+    );
+    let lease = crate::lease::lease_value("tab", 1_000);
+    let entries = [
+        (p1.as_str(), pending.as_str()),
+        (p2.as_str(), "{corrupt"),
+        (l1.as_str(), lease.as_str()),
+        (s1.as_str(), "{whatever"),
+    ];
+    assert_eq!(
+        stale_keys(entries, 1_100),
+        [p2.as_str()],
+        "a fresh login and lease stay"
+    );
+    assert_eq!(
+        stale_keys(entries, 1_000 + crate::oidc::authorize::PENDING_TTL_S + 1),
+        [p1.as_str(), p2.as_str(), l1.as_str()]
+    );
+}
