@@ -283,7 +283,7 @@ fn expired_pending_logins_and_lapsed_leases_are_stale() {
         (s1.as_str(), "{whatever"),
     ];
     assert_eq!(
-        stale_keys(entries, 1_100),
+        stale_keys(entries, 1_010),
         [p2.as_str()],
         "a fresh login and lease stay"
     );
