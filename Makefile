@@ -22,7 +22,7 @@ IDP := examples/idp
 .PHONY: help setup tools venv chromium idp build devhost test test-rust test-wasm test-python demo serve size clean
 
 help:
-	@echo "make demo   set up, build, start a Streamlit app with the component"
+	@echo "make demo   set up, build, start the local provider, the demo API and the Streamlit app"
 	@echo "make test   set up, run every test"
 	@echo "make serve  trunk serve: the dev host page on http://127.0.0.1:8080"
 	@echo "make size   shipped bundle bytes, raw and gzip -9"
@@ -99,12 +99,15 @@ test-python: build devhost venv chromium idp
 	$(PY) -m pytest
 
 # --- demo ------------------------------------------------------------------------------------
+# examples/demo.py starts the local provider, the demo API and the Streamlit app, prints the URLs
+# and the test users, and stops all three on Ctrl-C. DEMO_SECRETS=<secrets.toml> uses a hosted
+# provider instead of the local one (README: "Use a hosted provider").
 DEMO_PORT ?= 8501
+IDP_PORT ?= 9400
+API_PORT ?= 5000
 
 demo: setup build
-	@echo "Demo: http://localhost:$(DEMO_PORT)  (Ctrl-C stops it)"
-	$(PY) -m streamlit run examples/app/streamlit_app.py --server.headless=true \
-	  --server.address=localhost --server.port=$(DEMO_PORT) --browser.gatherUsageStats=false
+	DEMO_PORT=$(DEMO_PORT) IDP_PORT=$(IDP_PORT) API_PORT=$(API_PORT) $(PY) examples/demo.py
 
 clean:
 	rm -rf target $(FRONTEND) dist
