@@ -81,7 +81,9 @@ def _declare() -> Any:
     return components.declare_component(COMPONENT_NAME, path=str(build))
 
 
-_component_func = _declare()
+#: The declared component, made on first use: importing the package (an API server that only
+#: wants the token verifier, say) declares nothing.
+_component_func: Any = None
 
 
 def login(*, key: str | None = None, default: Any = None, **args: Any) -> Any:
@@ -102,4 +104,7 @@ def login(*, key: str | None = None, default: Any = None, **args: Any) -> Any:
         The JSON value the component last sent with ``streamlit:setComponentValue``, or
         ``default``.
     """
+    global _component_func
+    if _component_func is None:
+        _component_func = _declare()
     return _component_func(key=key, default=default, **args)

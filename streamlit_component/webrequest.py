@@ -97,15 +97,35 @@ class WebRequestError(Exception):
         The request's label.
     status : int or None
         The HTTP status, when there was an answer.
+    body : Any
+        The answer's body (JSON when it is JSON, else text, at most ``MAX_ERROR_BODY``
+        characters) for an ``http_error``, so the page can show the API's own message.
     """
 
-    def __init__(self, code: str, message: str, label: str, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, label: str, status: int | None = None,
+                 body: Any = None) -> None:
         super().__init__(f"{code}: {message}")
-        self.code, self.message, self.label, self.status = code, message, label, status
+        self.code, self.message, self.label, self.status, self.body = code, message, label, status, body
 
     def data(self) -> dict[str, Any]:
         """The ``data`` of the matching ``onError`` event."""
-        return {"code": self.code, "message": self.message, "label": self.label, "status": self.status}
+        return {"code": self.code, "message": self.message, "label": self.label, "status": self.status,
+                "body": self.body}
+
+
+#: Most characters of an error answer's text body kept in :attr:`WebRequestError.body`.
+MAX_ERROR_BODY = 2000
+
+
+def _decode(body: bytes, content_type: str, encoding: str) -> Any:
+    """The body as JSON when it says it is JSON and parses, else as text."""
+    text = body.decode(encoding, errors="replace")
+    if "json" in content_type:
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
 
 
 def execute(request: WebRequest, *, access_token: str | None, api_origins: Sequence[str],
@@ -162,15 +182,13 @@ def execute(request: WebRequest, *, access_token: str | None, api_origins: Seque
     finally:
         if session is None:
             http.close()
+    too_large = len(body) > MAX_RESPONSE_BYTES
     if not 200 <= status < 300:
-        raise WebRequestError("http_error", f"the server answered HTTP {status}", request.label, status)
-    if len(body) > MAX_RESPONSE_BYTES:
+        answer = None if too_large else _decode(body, content_type, encoding)
+        if isinstance(answer, str):
+            answer = answer[:MAX_ERROR_BODY]
+        raise WebRequestError("http_error", f"the server answered HTTP {status}", request.label, status, answer)
+    if too_large:
         raise WebRequestError("response_too_large", f"the answer is larger than {MAX_RESPONSE_BYTES} bytes",
                               request.label, status)
-    text = body.decode(encoding, errors="replace")
-    if "json" in content_type:
-        try:
-            return WebResponse(request.label, status, json.loads(text))
-        except ValueError:
-            pass
-    return WebResponse(request.label, status, text)
+    return WebResponse(request.label, status, _decode(body, content_type, encoding))

@@ -84,8 +84,9 @@ def test_401_is_an_error_with_the_status(api):
     with pytest.raises(WebRequestError) as error:
         execute(WebRequest("me", "GET", f"{origin}/unauthorized", useauth=True), access_token=TOKEN, api_origins=[origin])
     assert (error.value.code, error.value.status, error.value.label) == ("http_error", 401, "me")
+    body = {"path": "/unauthorized", "authorization": f"Bearer {TOKEN}", "body": None}
     assert error.value.data() == {"code": "http_error", "message": "the server answered HTTP 401", "label": "me",
-                                  "status": 401}
+                                  "status": 401, "body": body}, "the API's own answer is kept"
 
 
 def test_redirects_are_not_followed(api):

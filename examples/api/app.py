@@ -31,7 +31,6 @@ Run it with ``python examples/api/app.py`` (``make demo`` starts it for you).
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -42,10 +41,6 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-# Importing the package declares the Streamlit component, which outside `streamlit run` logs a
-# harmless "missing ScriptRunContext" warning; this process is no Streamlit app, so drop it.
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-    lambda record: "missing ScriptRunContext" not in record.getMessage())
 
 from streamlit_component import AuthConfig, TokenVerifier, VerificationError  # noqa: E402
 from streamlit_component.config import origin_of  # noqa: E402

@@ -37,6 +37,8 @@ def show(response: WebResponse | None) -> None:
         st.json(response.data)
     for error in errors:
         st.error(f"`{error.get('label')}` failed: {error.get('message')} ({error.get('code')})")
+        if error.get("body") is not None:
+            st.json(error["body"])  # the API's own answer: its error code and description
     errors.clear()
 
 
