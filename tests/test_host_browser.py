@@ -74,3 +74,13 @@ def test_the_logout_command_from_python_logs_the_browser_out(app):
     expect(app.get_by_text("verified: nobody")).to_be_visible(timeout=30_000)
     expect_logged_out(app, "host test")
     assert our_storage(app) == {}
+
+
+def test_the_refresh_command_from_python_gets_new_verified_tokens(app):
+    sign_in(app)
+    expect(app.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+    before = app.get_by_text("token ends ").inner_text()
+    app.get_by_role("button", name="Refresh from Python").click()
+    expect(app.get_by_text("onStatusUpdate Logged in command refresh ok=True")).to_be_visible(timeout=30_000)
+    expect(app.get_by_text("verified: Alice Example")).to_be_visible()
+    assert app.get_by_text("token ends ").inner_text() != before, "the access token was replaced"

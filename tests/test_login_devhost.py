@@ -4,6 +4,7 @@ stored session, other tabs, logout, expiry and refresh, and the failures."""
 from __future__ import annotations
 
 import json
+import socket
 import re
 import time
 
@@ -146,7 +147,7 @@ def test_a_provider_that_is_down_is_reported(page, devhost_url):
     with page.expect_popup() as popup_info:
         frame.get_by_role("button", name="Click to login...").click()
     popup = popup_info.value
-    popup.wait_for_event("close", timeout=15_000)
+    popup.wait_for_event("close", timeout=30_000)
     event = wait_for_event(page, error("discovery_failed"))
     assert "cannot be reached" in event["data"]["message"]
     expect(frame.get_by_role("alert")).to_contain_text("discovery failed")
@@ -166,6 +167,20 @@ def test_leftovers_of_an_abandoned_login_are_purged_on_load(page, devhost_url, p
     expect_logged_out(page, HOSTNAME)
     page.wait_for_timeout(300)
     assert our_storage(page) == {}
+
+
+def test_a_provider_that_never_answers_times_out(page, devhost_url):
+    # The kernel accepts connections on a listening socket nobody serves: requests hang.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        open_host(page, devhost_url, f"http://localhost:{silent.getsockname()[1]}")
+        expect_logged_out(page, HOSTNAME)
+        with page.expect_popup() as popup_info:
+            component(page).get_by_role("button", name="Click to login...").click()
+        popup_info.value.wait_for_event("close", timeout=30_000)
+        wait_for_event(page, error("discovery_failed"))
+        expect_logged_out(page, HOSTNAME)
 
 
 def test_corrupt_storage_is_removed_and_reported(page, devhost_url, provider):

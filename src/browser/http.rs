@@ -3,6 +3,7 @@
 
 use crate::json::Json;
 use std::fmt;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response, Window};
@@ -10,10 +11,14 @@ use web_sys::{RequestInit, Response, Window};
 /// Largest response body read.
 pub const MAX_BODY_LEN: usize = 256 * 1024;
 
+/// How long a request may take, in milliseconds: a provider that accepts the connection and
+/// never answers is as down as one that refuses it.
+pub const TIMEOUT_MS: i32 = 10_000;
+
 /// Why a request gave no JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HttpError {
-    /// The request did not complete (provider down, CORS, offline).
+    /// The request did not complete (provider down, CORS, offline, no answer in time).
     Network,
     /// The body is not JSON, or too large; the status is kept.
     NotJson(u16),
@@ -40,6 +45,13 @@ pub struct JsonResponse {
 
 async fn send(window: &Window, url: &str, init: &RequestInit) -> Result<JsonResponse, HttpError> {
     let network = |_: JsValue| HttpError::Network;
+    // The timer aborts the request and the body read; it does nothing once they are done.
+    let controller = web_sys::AbortController::new().map_err(network)?;
+    init.set_signal(Some(&controller.signal()));
+    let abort = Closure::once_into_js(move || controller.abort());
+    window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS)
+        .map_err(network)?;
     let promise = window.fetch_with_str_and_init(url, init);
     let response: Response = JsFuture::from(promise)
         .await
