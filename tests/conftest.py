@@ -33,6 +33,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def load_script(path: Path, name: str):
+    """A Python script that is not part of a package (examples/...), imported as module `name`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

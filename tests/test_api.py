@@ -5,19 +5,17 @@ against the real local provider with tokens from its code flow."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import subprocess
 import sys
 import time
-from types import ModuleType
 from typing import Any, Iterator
 
 import pytest
 import requests
 
-from conftest import ARTIFACTS, ROOT, free_port, wait_for_http
+from conftest import ARTIFACTS, ROOT, free_port, load_script, wait_for_http
 from idp import API_AUDIENCE, CLIENT_ID, exchange, login_code, pkce_pair, running_idp
 from streamlit_component import AuthConfig
 from token_kit import API, FakeProvider, fake_provider, raw_jwt
@@ -26,17 +24,9 @@ API_APP = ROOT / "examples" / "api" / "app.py"
 APP_ORIGIN = "http://localhost:8501"
 
 
-def load_api() -> ModuleType:
-    """examples/api/app.py as a module (it is a script, not part of a package)."""
-    spec = importlib.util.spec_from_file_location("demo_api", API_APP)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["demo_api"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-demo_api = load_api()
+demo_api = load_script(API_APP, "demo_api")
 
 
 @pytest.fixture(scope="module")

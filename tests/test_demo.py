@@ -7,7 +7,6 @@ The end-to-end test also saves the screenshots the README shows (docs/screenshot
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import signal
@@ -18,13 +17,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS, ROOT, free_port
+from conftest import ARTIFACTS, ROOT, free_port, load_script
 from idp import API_AUDIENCE, CLIENT_ID, running_idp
 from login_flow import expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
 
@@ -33,16 +31,9 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 HOSTNAME = "streamlit_component demo"
 
 
-def load_launcher() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("demo_launcher", DEMO)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["demo_launcher"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-launcher = load_launcher()
+launcher = load_script(DEMO, "demo_launcher")
 
 
 @dataclass

@@ -215,22 +215,26 @@ fn a_refresh_rotates_the_refresh_token_and_keeps_what_it_does_not_replace() {
     assert_eq!(kept.refresh_token, old.refresh_token);
 }
 
-#[test]
-fn the_popup_finds_its_pending_login_by_state_only() {
-    use crate::oidc::authorize::ClientConfig;
-    let pending = |state: &str| PendingLogin {
+/// A pending login with `state`, started at `created_at`.
+fn pending_login(state: &str, created_at: UnixSeconds) -> PendingLogin {
+    PendingLogin {
         state: Secret::new(state),
         nonce: Secret::new("n"),
         verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         issuer: "http://localhost:9400".into(),
-        client: ClientConfig {
+        client: crate::oidc::authorize::ClientConfig {
             client_id: "demo".into(),
             redirect_uri: "http://localhost:8501/c/index.html".into(),
             scope: "openid".into(),
             audience: None,
         },
-        created_at: 1,
-    };
+        created_at,
+    }
+}
+
+#[test]
+fn the_popup_finds_its_pending_login_by_state_only() {
+    let pending = |state: &str| pending_login(state, 1);
     let a = pending("state-a").to_json().to_string();
     let b = pending("state-b").to_json().to_string();
     let key_a = storage_key(KeyKind::Pending, "http://localhost:9400", "a");
@@ -252,22 +256,7 @@ fn the_popup_finds_its_pending_login_by_state_only() {
 
 #[test]
 fn expired_pending_logins_and_lapsed_leases_are_stale() {
-    use crate::oidc::authorize::ClientConfig;
-    let pending = PendingLogin {
-        state: Secret::new("s"),
-        nonce: Secret::new("n"),
-        verifier: Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-        issuer: "http://localhost:9400".into(),
-        client: ClientConfig {
-            client_id: "demo".into(),
-            redirect_uri: "http://localhost:8501/c/index.html".into(),
-            scope: "openid".into(),
-            audience: None,
-        },
-        created_at: 1_000,
-    }
-    .to_json()
-    .to_string();
+    let pending = pending_login("s", 1_000).to_json().to_string();
     let key = |kind, client: &str| storage_key(kind, "http://localhost:9400", client);
     let (p1, p2, l1, s1) = (
         key(KeyKind::Pending, "a"),
