@@ -19,13 +19,15 @@ SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk
 
 IDP := examples/idp
 
-.PHONY: help setup tools venv chromium idp build devhost test test-rust test-wasm test-python demo serve size clean
+.PHONY: help setup tools venv chromium idp build devhost test test-rust test-wasm test-python demo serve size bench clean
 
 help:
 	@echo "make demo   set up, build, start the local provider, the demo API and the Streamlit app"
 	@echo "make test   set up, run every test"
 	@echo "make serve  trunk serve: the dev host page on http://127.0.0.1:8080"
 	@echo "make size   shipped bundle bytes, raw and gzip -9"
+	@echo "make bench  size, time to ready, change-to-event, Python overhead, memory vs peer components"
+	@echo "            (bench/results/; BENCH_ARGS=--long for 10 minutes of heartbeats)"
 
 setup: tools venv chromium idp
 
@@ -79,6 +81,15 @@ serve: tools
 
 size: build
 	@$(PY) tests/bundle_size.py $(FRONTEND)
+
+# --- bench -----------------------------------------------------------------------------------
+# Figures and ratios against peer components (fetched with pip download), never pass/fail:
+# results in bench/results/ (latest.md, latest.json). BENCH_ARGS: --long, --runs N, --changes N,
+# --smoke, --only sizes,ready,... (benches/bench.py --help).
+BENCH_ARGS ?=
+
+bench: setup build
+	$(PY) benches/bench.py $(BENCH_ARGS)
 
 # --- tests -----------------------------------------------------------------------------------
 test: setup

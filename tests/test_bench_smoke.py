@@ -1,0 +1,49 @@
+"""`make bench` cannot rot: its smoke mode (sizes, and one time-to-ready sample in a real Streamlit
+and headless Chromium) runs here and must write its JSON and markdown with the expected keys.
+Figures are not checked: the bench reports, it does not assert. Peers are measured when their
+wheels are cached or can be downloaded, and reported as unavailable otherwise."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+KINDS = {"html", "js", "wasm", "css"}
+READY_METRICS = {"component_ready_ms", "first_text_paint_ms", "rendered_view_paint_ms", "first_contentful_paint_ms"}
+
+
+def test_the_bench_smoke_writes_sizes_and_one_time_to_ready_sample(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benches" / "bench.py"), "--smoke", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    data = json.loads((tmp_path / "smoke.json").read_text())
+    markdown = (tmp_path / "smoke.md").read_text()
+
+    assert data["meta"]["mode"] == "smoke"
+    assert set(data) >= {"meta", "sizes", "ready", "targets"}
+    ours = data["sizes"]["components"]["ours"]
+    for view in ("loaded", "wheel"):
+        assert set(ours[view]["by_kind"]) == KINDS
+        assert ours[view]["by_kind"]["wasm"]["raw"] > 0 and ours[view]["by_kind"]["js"]["gzip"] > 0
+        assert ours[view]["total"]["gzip"] == sum(k["gzip"] for k in ours[view]["by_kind"].values())
+    for name in data["meta"]["peers"]:
+        assert data["sizes"]["components"][name]["loaded"]["total"]["gzip"] > 0
+
+    ready = data["ready"]
+    assert ready["runs"] == 1
+    for name, metrics in ready["components"].items():
+        assert set(metrics) == READY_METRICS
+        assert metrics["component_ready_ms"]["n"] == 1 and metrics["component_ready_ms"]["median"] > 0, name
+        assert metrics["rendered_view_paint_ms"]["n"] == 1, name
+    assert ("streamlit-oauth" in ready["components"]) == ("streamlit-oauth" in data["meta"]["peers"])
+
+    assert {t["id"] for t in data["targets"]} >= {"size", "time_to_ready"}
+    assert all(set(t) == {"id", "what", "figure", "goal", "met"} for t in data["targets"])
+    for heading in ("## Targets", "## 1. Shipped frontend bytes", "## 2. Time to ready"):
+        assert heading in markdown
+    assert markdown in result.stdout, "the table is printed too"
