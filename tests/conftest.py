@@ -3,34 +3,24 @@ Chromium driven by Playwright (the system's Debian chromium, never a downloaded 
 
 from __future__ import annotations
 
-import contextlib
-import http.server
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import threading
-import time
-import urllib.request
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
+from servers import (  # noqa: F401 - shared with the bench; tests import them from here
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    ROOT,
+    chromium_path,
+    free_port,
+    static_server,
+    streamlit_server,
+    wait_for_http,
+)
+
 COMPONENT_TITLE = "streamlit_component.login"
 DEVHOST = ROOT / "target" / "devhost"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def load_script(path: Path, name: str):
@@ -43,80 +33,6 @@ def load_script(path: Path, name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen | None = None) -> None:
-    """Polls `url` until it answers 200, the process dies, or the time is up."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
-
-
-@contextlib.contextmanager
-def streamlit_server(
-    script: Path,
-    *options: str,
-    python: str = sys.executable,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-) -> Iterator[str]:
-    """Runs `streamlit run script` on a free loopback port; yields the app's URL."""
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / f"streamlit-{script.stem}-{port}.log"
-    command = [
-        python, "-m", "streamlit", "run", str(script),
-        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-        "--global.developmentMode=false", *options,
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env or os.environ.copy(), cwd=cwd
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{url}/_stcore/health", 90, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
-
-
-@contextlib.contextmanager
-def static_server(directory: Path) -> Iterator[str]:
-    """Serves `directory` on a free loopback port (wasm as application/wasm); yields its URL."""
-    handler = lambda *a, **kw: _QuietHandler(*a, directory=str(directory), **kw)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -132,9 +48,10 @@ def devhost_url():
 def browser():
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: run `make chromium`")
+    try:
+        executable = chromium_path()
+    except RuntimeError as missing:
+        pytest.fail(str(missing))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
