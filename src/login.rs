@@ -107,6 +107,12 @@ impl Inner {
         let config = self.config.as_ref()?;
         Some(storage_key(kind, &config.issuer, &config.client.client_id))
     }
+
+    /// The session as stored now, if valid.
+    fn stored_session(&self) -> Option<Session> {
+        let stored = self.store.as_ref()?.get(&self.key(KeyKind::Session)?)?;
+        Session::from_stored(&stored).ok()
+    }
 }
 
 /// The component's controller; clones share one state.
@@ -317,13 +323,6 @@ impl Controller {
             self.fail(&Failure::from_stored(&stored));
         }
         self.show();
-    }
-
-    /// The session as stored now, if valid.
-    fn stored_session(&self) -> Option<Session> {
-        let inner = self.0.borrow();
-        let stored = inner.store.as_ref()?.get(&inner.key(KeyKind::Session)?)?;
-        Session::from_stored(&stored).ok()
     }
 
     fn remove(&self, kind: KeyKind) {
@@ -563,6 +562,12 @@ impl Controller {
             {
                 return false;
             }
+            // Another tab may have refreshed since this one read the session: its refresh
+            // token is spent, so refresh only what is stored now.
+            if inner.stored_session().as_ref() != Some(&session) {
+                store.remove(&key);
+                return false;
+            }
             inner.refreshing = true;
         }
         let this = self.clone();
@@ -677,7 +682,7 @@ impl Controller {
                 None
             }
             Err((failure, end_session)) => {
-                let stored = self.stored_session();
+                let stored = self.0.borrow().stored_session();
                 if stored.as_ref().is_some_and(|s| s != session) {
                     // Another tab replaced the session meanwhile: its result stands.
                     self.look(Reason::Changed);
