@@ -74,3 +74,9 @@ def component_iframe(page):
 def component_frame(page):
     """A locator scope inside the component's iframe."""
     return page.frame_locator(f'iframe[title="{COMPONENT_TITLE}"]')
+
+
+def send_render(page, args: str) -> None:
+    """On the dev host page: puts `args` (JSON text) in the args field and sends a render."""
+    page.locator("#dh-args").fill(args)
+    page.get_by_role("button", name="Send render").click()

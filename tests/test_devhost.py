@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import component_frame
+from conftest import component_frame, send_render
 
 
 @pytest.fixture
@@ -30,11 +30,9 @@ def test_the_handshake_is_logged_with_timestamps(host):
 def test_edited_args_reach_the_component(host):
     frame = component_frame(host)
     expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)", timeout=30_000)
-    host.locator("#dh-args").fill('{"issuer": "http://localhost:9400", "client_id": "x", "hostname": "edited"}')
-    host.get_by_role("button", name="Send render").click()
+    send_render(host, '{"issuer": "http://localhost:9400", "client_id": "x", "hostname": "edited"}')
     expect(frame.locator(".sc-text")).to_have_text("edited (logged out)")
-    host.locator("#dh-args").fill('{"client_id": "x"}')
-    host.get_by_role("button", name="Send render").click()
+    send_render(host, '{"client_id": "x"}')
     expect(frame.locator(".sc-text")).to_have_text("Login unavailable: login config has no issuer")
     expect(frame.get_by_role("alert")).to_have_text("login config has no issuer")
     expect(host.locator("#dh-value")).to_contain_text('"code":"invalid_config"')
@@ -43,11 +41,9 @@ def test_edited_args_reach_the_component(host):
 def test_invalid_args_are_refused_with_a_message(host):
     frame = component_frame(host)
     expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)", timeout=30_000)
-    host.locator("#dh-args").fill('{"broken": ')
-    host.get_by_role("button", name="Send render").click()
+    send_render(host, '{"broken": ')
     expect(host.get_by_role("alert")).to_have_text("args are not valid JSON: unexpected end of input at byte 11")
-    host.locator("#dh-args").fill("[1]")
-    host.get_by_role("button", name="Send render").click()
+    send_render(host, "[1]")
     expect(host.get_by_role("alert")).to_have_text("args must be a JSON object")
     expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)")
 

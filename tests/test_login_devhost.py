@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import free_port
+from conftest import free_port, send_render
 from idp import CLIENT_ID, running_idp
 from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
 
@@ -28,8 +28,7 @@ def open_host(page: Page, devhost_url: str, issuer: str, **args) -> Page:
     """Opens the dev host page and renders the component with a login config for `issuer`."""
     page.goto(devhost_url + "/index.html")
     config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": HOSTNAME, **args}
-    page.locator("#dh-args").fill(json.dumps(config))
-    page.get_by_role("button", name="Send render").click()
+    send_render(page, json.dumps(config))
     return page
 
 
