@@ -26,6 +26,11 @@ fn running_owner(stored: &str, now: UnixSeconds) -> Option<String> {
     (now < until).then(|| owner.to_owned())
 }
 
+/// Whether a stored lease holds nothing any more at `now`: lapsed or unreadable.
+pub fn is_lapsed(stored: &str, now: UnixSeconds) -> bool {
+    running_owner(stored, now).is_none()
+}
+
 /// Whether `owner` may take the lease: none is stored, it lapsed, or it is already `owner`'s.
 pub fn may_take(stored: Option<&str>, owner: &str, now: UnixSeconds) -> bool {
     stored
@@ -51,6 +56,8 @@ mod tests {
         assert!(may_take(Some(&lease), "tab-b", 110), "already ours");
         assert!(may_take(Some("{not json"), "tab-a", 100));
         assert!(may_take(Some(r#"{"owner":"tab-b"}"#), "tab-a", 100));
+        assert!(!is_lapsed(&lease, 129));
+        assert!(is_lapsed(&lease, 130) && is_lapsed("{not json", 100));
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn stale_keys<'a>(
                 let login = parsed.and_then(|json| PendingLogin::from_json(&json).ok());
                 login.is_none_or(|login| login.is_expired(now))
             } else if key.starts_with(&lease) {
-                crate::lease::may_take(Some(value), "", now)
+                crate::lease::is_lapsed(value, now)
             } else {
                 false
             }
