@@ -68,10 +68,12 @@ pub fn redirect_uri_of(page_url: &str) -> &str {
     &page_url[..end]
 }
 
+/// An optional text field: absent, `null`, empty or blank all mean "not given" (Python sends
+/// what the app's config holds, and an app that sets no `hostname` must still log in).
 fn optional_text<'a>(args: &'a Json, field: &'static str) -> Result<Option<&'a str>, ConfigError> {
     match args.get_present(field) {
         None => Ok(None),
-        Some(Json::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim())),
+        Some(Json::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
         Some(_) => Err(ConfigError::Invalid(field)),
     }
 }
@@ -189,6 +191,22 @@ mod tests {
         assert_eq!(c.events, vec!["onStatusUpdate".to_owned()]);
         assert_eq!(c.nonce.as_deref(), Some("0123456789abcdef0123"));
         assert_eq!(c.hostname, "demo host");
+    }
+
+    #[test]
+    fn empty_optional_values_mean_not_given() {
+        let c = config(
+            r#"{"issuer":"http://localhost:9400","client_id":"demo","hostname":"","scope":" ",
+                "audience":"","redirect_uri":"","nonce":"","heartbeat_s":null,"events":null}"#,
+        )
+        .unwrap();
+        let minimal = config(r#"{"issuer":"http://localhost:9400","client_id":"demo"}"#).unwrap();
+        assert_eq!(c, minimal);
+        assert_eq!(
+            config(r#"{"issuer":"http://localhost:9400","client_id":""}"#),
+            Err(ConfigError::Missing("client_id")),
+            "a required value left empty is missing"
+        );
     }
 
     #[test]

@@ -28,9 +28,6 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Longest code or message read back from storage.
-const MAX_FAILURE_TEXT: usize = 1000;
-
 impl Failure {
     /// A failure with its code and message.
     pub fn new(code: &str, message: impl fmt::Display) -> Failure {
@@ -40,24 +37,9 @@ impl Failure {
         }
     }
 
-    /// The `onError` data; also what the popup stores for the iframe.
+    /// The `onError` data.
     pub fn to_data(&self) -> Json {
         error_data(&self.code, &self.message)
-    }
-
-    /// Reads what the popup stored (untrusted): an unreadable value is still a failed login.
-    pub fn from_stored(stored: &str) -> Failure {
-        let json = Json::parse(stored).ok();
-        let text = |field| {
-            json.as_ref()?
-                .get(field)?
-                .as_str()
-                .filter(|s| !s.is_empty() && s.len() <= MAX_FAILURE_TEXT)
-        };
-        match (text("code"), text("message")) {
-            (Some(code), Some(message)) => Failure::new(code, message),
-            _ => Failure::new("login_failed", "the login failed in the popup"),
-        }
     }
 }
 
@@ -188,18 +170,6 @@ mod tests {
                 .and_then(Json::as_str),
             Some(ON_ERROR)
         );
-    }
-
-    #[test]
-    fn a_failure_stored_by_the_popup_is_read_back_safely() {
-        let failure = Failure::new("discovery_failed", "the provider cannot be reached");
-        let stored = failure.to_data().to_string();
-        assert_eq!(Failure::from_stored(&stored), failure);
-        for bad in ["{", "[]", r#"{"code":"x"}"#, r#"{"code":"","message":"m"}"#] {
-            assert_eq!(Failure::from_stored(bad).code, "login_failed", "{bad}");
-        }
-        let long = format!(r#"{{"code":"x","message":"{}"}}"#, "m".repeat(1001));
-        assert_eq!(Failure::from_stored(&long).code, "login_failed");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod command;
 pub mod config;
 pub mod encoding;
 pub mod events;
+pub mod handoff;
 pub mod json;
 pub mod lease;
 pub mod oidc;
@@ -24,6 +25,8 @@ pub mod watch;
 pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod exchange;
 #[cfg(target_arch = "wasm32")]
 pub mod login;
 #[cfg(target_arch = "wasm32")]

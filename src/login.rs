@@ -3,29 +3,34 @@
 //! and sends every change to Python as a named event. The decisions are made by the plain
 //! modules (`config`, `watch`, `lease`, `command`, `oidc`); this is their wiring.
 
+use crate::browser::handoff as glue;
 use crate::browser::host::HostLink;
 use crate::browser::http::{self, HttpError};
+use crate::browser::listener::Listener;
 use crate::browser::storage::{self, StorageListener, Store};
 use crate::browser::timer::Interval;
 use crate::browser::{crypto, page, popup_window};
 use crate::command::{self, Command, CommandGate, CommandName};
 use crate::config::{ConfigError, LoginConfig};
 use crate::events::{self, Emitter, Failure, ON_ACTION_REQUEST, ON_ERROR, ON_STATUS_UPDATE};
+use crate::exchange::complete_login;
+use crate::handoff::{self, Answer, HandoffError};
 use crate::json::Json;
 use crate::lease;
-use crate::oidc::authorize::{end_session_url, PendingLogin};
+use crate::oidc::authorize::{authorization_url, end_session_url, PendingLogin};
 use crate::oidc::claims::{check_id_token, nonce_of, Expected};
 use crate::oidc::discovery::{discovery_url, ProviderMetadata};
 use crate::oidc::token::{parse_token_response, refresh_request_body};
 use crate::oidc::UnixSeconds;
-use crate::popup;
 use crate::protocol::Render;
 use crate::session::{self, storage_key, KeyKind, Session};
 use crate::watch::{status_data, Action, Reason, RefreshPolicy, Watcher};
+use crate::{pkce, popup};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::Window;
+use wasm_bindgen::JsValue;
+use web_sys::{Url, Window};
 
 /// What the one-line view shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,8 +41,15 @@ pub enum Line {
     Unavailable(String),
     /// Logged out; the host name to show.
     LoggedOut(String),
-    /// The popup is open.
-    LoggingIn,
+    /// A login runs: in the popup (`waiting` once the popup's handle reads closed: closed by
+    /// the user, or cut off by the provider's pages while the user still signs in), or in
+    /// this tab (`same_tab`).
+    LoggingIn {
+        /// The popup's handle reads closed; the answer may still come through storage.
+        waiting: bool,
+        /// The login runs in the app's own tab (no popup could be opened).
+        same_tab: bool,
+    },
     /// Logged in: the user and when the access token expires.
     LoggedIn {
         /// The name to show.
@@ -54,6 +66,8 @@ pub struct LoginView {
     pub line: RwSignal<Line>,
     /// The last failure's message, until the next success.
     pub message: RwSignal<Option<String>>,
+    /// With the message, where the app opens in its own tab (when the login cannot run here).
+    pub own_tab: RwSignal<Option<String>>,
     /// Streamlit's `disabled`.
     pub disabled: RwSignal<bool>,
 }
@@ -64,6 +78,7 @@ impl LoginView {
         LoginView {
             line: RwSignal::new(Line::Waiting),
             message: RwSignal::new(None),
+            own_tab: RwSignal::new(None),
             disabled: RwSignal::new(true),
         }
     }
@@ -75,10 +90,16 @@ impl Default for LoginView {
     }
 }
 
+/// A login in progress. The pending login (state, nonce, verifier) stays here, in the iframe:
+/// the login window only carries the provider's answer back.
 struct LoginWindow {
-    popup: Window,
+    pending: PendingLogin,
+    /// The popup; `None` for a same-tab login.
+    popup: Option<Window>,
     started: UnixSeconds,
-    _poll: Interval,
+    /// The popup's handle read closed (closed, or cut off by the provider's pages).
+    waiting: bool,
+    _poll: Option<Interval>,
 }
 
 struct Inner {
@@ -97,7 +118,10 @@ struct Inner {
     provider: Option<ProviderMetadata>,
     heartbeat: Option<Interval>,
     listener: Option<StorageListener>,
+    answers: Option<Listener>,
     login: Option<LoginWindow>,
+    /// The provider's answer is being exchanged for tokens.
+    finishing: bool,
     refreshing: bool,
     refresh_failure_sent: bool,
 }
@@ -119,6 +143,11 @@ impl Inner {
 #[derive(Clone)]
 pub struct Controller(Rc<RefCell<Inner>>);
 
+/// What the line says where the browser blocks storage (the app inside another site's page).
+const STORAGE_BLOCKED: &str = "This browser blocks storage for this app inside another site's \
+     page: a login here lasts until the page reloads. Open the app in its own tab to stay \
+     logged in.";
+
 /// The default event `source` when the app gives no key.
 const DEFAULT_SOURCE: &str = "login";
 
@@ -132,7 +161,7 @@ impl Controller {
             window: window.clone(),
             host,
             view,
-            store: Store::open(window),
+            store: Some(Store::open_or_memory(window)),
             page_url: page::url(window),
             tab,
             config: None,
@@ -143,7 +172,9 @@ impl Controller {
             provider: None,
             heartbeat: None,
             listener: None,
+            answers: None,
             login: None,
+            finishing: false,
             refreshing: false,
             refresh_failure_sent: false,
         })))
@@ -226,13 +257,10 @@ impl Controller {
             (inner.window.clone(), inner.store.is_some())
         };
         if !has_store {
-            let message = "the browser blocks localStorage, which the login needs";
-            self.0
-                .borrow()
-                .view
-                .line
-                .set(Line::Unavailable(message.into()));
-            return self.fail(&Failure::new("storage_unavailable", message));
+            return;
+        }
+        if self.storage_blocked() {
+            self.fail_here(&Failure::new("storage_blocked", STORAGE_BLOCKED));
         }
         if let Some(store) = self.0.borrow().store.clone() {
             let entries = store.ours();
@@ -249,11 +277,23 @@ impl Controller {
         } else {
             None
         };
+        let answers = if self.0.borrow().answers.is_none() {
+            let taker = self.clone();
+            glue::on_answers(&window, move |origin, answer, source| {
+                taker.take_answer(origin, answer, source.as_ref())
+            })
+            .ok()
+        } else {
+            None
+        };
         {
             let mut inner = self.0.borrow_mut();
             inner.heartbeat = heartbeat.ok();
             if listener.is_some() {
                 inner.listener = listener;
+            }
+            if answers.is_some() {
+                inner.answers = answers;
             }
         }
         self.look(Reason::Start);
@@ -275,7 +315,7 @@ impl Controller {
 
     /// Looks at storage and acts on what changed.
     pub fn look(&self, reason: Reason) {
-        let (store, actions, outcome) = {
+        let (store, actions, relay) = {
             let mut inner = self.0.borrow_mut();
             let (Some(store), Some(key), Some(config)) = (
                 inner.store.clone(),
@@ -294,9 +334,12 @@ impl Controller {
             let actions = inner
                 .watcher
                 .look(stored.as_deref(), page::now_s(), policy, reason);
-            let outcome_key = inner.key(KeyKind::Outcome);
-            let outcome = outcome_key.and_then(|k| store.get(&k).map(|v| (k, v)));
-            (store, actions, outcome)
+            // A popup cut off from its opener leaves the answer in storage.
+            let relay = inner.login.as_ref().and_then(|login| {
+                let key = handoff::relay_key(login.pending.state.expose());
+                store.get(&key).map(|value| (key, value))
+            });
+            (store, actions, relay)
         };
         for action in actions {
             match action {
@@ -311,16 +354,24 @@ impl Controller {
                 Action::Status(data) => {
                     self.emit(ON_STATUS_UPDATE, data);
                     if self.0.borrow().watcher.reported().is_some() {
-                        self.0.borrow().view.message.set(None);
+                        if self.storage_blocked() {
+                            self.0
+                                .borrow()
+                                .view
+                                .message
+                                .set(Some(STORAGE_BLOCKED.into()));
+                        } else {
+                            self.0.borrow().view.message.set(None);
+                            self.0.borrow().view.own_tab.set(None);
+                        }
                         self.end_login(false);
                     }
                 }
             }
         }
-        if let Some((key, stored)) = outcome {
+        if let Some((key, stored)) = relay {
             store.remove(&key);
-            self.end_login(true);
-            self.fail(&Failure::from_stored(&stored));
+            self.answered(handoff::read_relay(&stored, page::now_s()));
         }
         self.show();
     }
@@ -341,33 +392,59 @@ impl Controller {
                 user: session.user.clone(),
                 expiry: session.token.expiry,
             },
-            (None, Some(_)) => Line::LoggingIn,
+            (None, Some(login)) => Line::LoggingIn {
+                waiting: login.waiting,
+                same_tab: login.popup.is_none(),
+            },
+            (None, None) if inner.finishing => Line::LoggingIn {
+                waiting: false,
+                same_tab: false,
+            },
             (None, None) => Line::LoggedOut(config.hostname.clone()),
         };
         inner.view.line.set(line);
     }
 
-    /// The login or logout button.
+    /// The line's button: login, cancel the login that runs, or logout.
     pub fn click(&self) {
-        let logged_in = self.0.borrow().watcher.reported().is_some();
+        let (logged_in, logging_in) = {
+            let inner = self.0.borrow();
+            (inner.watcher.reported().is_some(), inner.login.is_some())
+        };
         if logged_in {
             self.logout(None);
+        } else if logging_in {
+            self.cancel_login();
         } else {
             self.login();
         }
     }
 
+    fn cancel_login(&self) {
+        self.end_login(true);
+        self.emit(
+            ON_ACTION_REQUEST,
+            Json::object([("action", Json::from("cancel_login"))]),
+        );
+        self.show();
+    }
+
+    /// Whether the session lives only in this page's memory (storage blocked).
+    fn storage_blocked(&self) -> bool {
+        self.0.borrow().store.as_ref().is_some_and(Store::is_memory)
+    }
+
+    /// Reports a failure that this tab cannot get past, with a link to the app in its own tab.
+    fn fail_here(&self, failure: &Failure) {
+        self.fail(failure);
+        let inner = self.0.borrow();
+        inner.view.own_tab.set(glue::app_page_url(&inner.window));
+    }
+
     fn login(&self) {
-        if let Some(open) = &self.0.borrow().login {
-            // One login at a time: bring the open popup forward.
-            let _ = open.popup.focus();
-            return;
-        }
-        let started = {
+        let prepared = {
             let inner = self.0.borrow();
-            let (Some(config), Some(store), Some(key)) =
-                (&inner.config, &inner.store, inner.key(KeyKind::Pending))
-            else {
+            let Some(config) = &inner.config else {
                 return;
             };
             let random = || crypto::random_secret(&inner.window);
@@ -389,65 +466,230 @@ impl Controller {
                 issuer: config.issuer.clone(),
                 client: config.client.clone(),
                 created_at: page::now_s(),
+                return_to: None,
             };
-            let url = popup::login_start_url(&inner.page_url, pending.state.expose());
-            let stored = store.set(&key, &pending.to_json().to_string());
-            match popup_window::open(&inner.window, &url) {
-                Some(popup) if stored.is_ok() => Some((popup, inner.window.clone())),
-                Some(popup) => {
-                    let _ = popup.close();
-                    None
-                }
-                None => {
-                    store.remove(&key);
-                    None
-                }
+            (pending, inner.window.clone(), inner.page_url.clone())
+        };
+        let (mut pending, window, page_url) = prepared;
+        // The popup opens from the click itself (popup blockers want that), at the component's
+        // page; it goes on to the provider once the request is ready.
+        let popup = popup_window::open(&window, &popup::wait_url(&page_url));
+        let poll = match &popup {
+            Some(_) => {
+                let poll = self.clone();
+                Interval::start(&window, popup::POLL_MS, move || poll.poll_login()).ok()
+            }
+            None => match self.same_tab(&mut pending) {
+                Ok(()) => None,
+                Err(failure) => return self.fail_here(&failure),
+            },
+        };
+        let same_tab = popup.is_none();
+        self.0.borrow_mut().login = Some(LoginWindow {
+            pending: pending.clone(),
+            popup: popup.clone(),
+            started: page::now_s(),
+            waiting: false,
+            _poll: poll,
+        });
+        {
+            let view = self.0.borrow().view;
+            view.message.set(None);
+            view.own_tab.set(None);
+        }
+        let mut action = vec![("action", Json::from("login"))];
+        if same_tab {
+            action.push(("window", Json::from("same_tab")));
+        }
+        self.emit(ON_ACTION_REQUEST, Json::object(action));
+        self.show();
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let url = this.authorization_request(&pending).await;
+            if !this.is_current(&pending) {
+                return; // cancelled, timed out or replaced meanwhile
+            }
+            let sent = url.and_then(|url| {
+                let sent = match &popup {
+                    Some(popup) => popup.location().replace(&url),
+                    None => glue::navigate_app_page(&window, &url),
+                };
+                sent.map_err(|_| Failure::new("navigation_failed", "cannot open the provider"))
+            });
+            if let Err(failure) = sent {
+                this.end_login(true);
+                this.fail(&failure);
+                this.show();
+            }
+        });
+    }
+
+    /// No popup could be opened: the login runs in the app's own tab, with the pending login
+    /// in localStorage for the callback page and the app page (with its query) to return to.
+    /// Inside another site's page that cannot work (the tab's top page is not the app's, and
+    /// the storage is partitioned), so the popup must be allowed or the app opened on its own.
+    fn same_tab(&self, pending: &mut PendingLogin) -> Result<(), Failure> {
+        let inner = self.0.borrow();
+        let blocked = |why: &str| {
+            Failure::new(
+                "popup_blocked",
+                format!(
+                    "The login popup was blocked: allow popups for this site and click again{why}."
+                ),
+            )
+        };
+        if glue::in_foreign_page(&inner.window) {
+            return Err(blocked(", or open the app in its own tab"));
+        }
+        let (Some(store), Some(key), Some(return_to)) = (
+            &inner.store,
+            inner.key(KeyKind::Pending),
+            glue::app_page_url(&inner.window),
+        ) else {
+            return Err(blocked(""));
+        };
+        pending.return_to = Some(return_to);
+        store
+            .set(&key, &pending.to_json().to_string())
+            .map_err(|_| blocked(" (the login cannot be kept in storage to run in this tab)"))
+    }
+
+    /// Whether `pending` is still the login in progress.
+    fn is_current(&self, pending: &PendingLogin) -> bool {
+        let inner = self.0.borrow();
+        inner
+            .login
+            .as_ref()
+            .is_some_and(|l| l.pending.state == pending.state)
+    }
+
+    /// The authorization request's URL: discovery (fetched once), then the S256 challenge.
+    async fn authorization_request(&self, pending: &PendingLogin) -> Result<String, Failure> {
+        let provider = self.provider().await?;
+        let window = self.0.borrow().window.clone();
+        let digest = crypto::sha256(&window, pending.verifier.expose().as_bytes())
+            .await
+            .map_err(|_| Failure::new("crypto_unavailable", "SHA-256 is not available"))?;
+        Ok(authorization_url(
+            &provider,
+            pending,
+            &pkce::code_challenge_s256(&digest),
+        ))
+    }
+
+    /// A login answer posted to this window. Only the popup of the login in progress, on the
+    /// redirect URI's origin, is heard; anything else is ignored.
+    fn take_answer(
+        &self,
+        origin: &str,
+        answer: Result<Answer, HandoffError>,
+        source: Option<&JsValue>,
+    ) {
+        let heard = {
+            let inner = self.0.borrow();
+            let Some(login) = &inner.login else { return };
+            let expected = Url::new(&login.pending.client.redirect_uri).map(|u| u.origin());
+            let from_popup = match (&login.popup, source) {
+                (Some(popup), Some(source)) => js_sys::Object::is(popup.as_ref(), source),
+                _ => false,
+            };
+            from_popup && expected.is_ok_and(|o| o == origin)
+        };
+        if heard {
+            self.answered(answer);
+        }
+    }
+
+    /// The provider's answer for the login in progress, by message or by relay: checked,
+    /// exchanged and stored here.
+    fn answered(&self, answer: Result<Answer, HandoffError>) {
+        let pending = {
+            let inner = self.0.borrow();
+            let Some(login) = &inner.login else { return };
+            login.pending.clone()
+        };
+        let answer = match answer {
+            Ok(answer) if answer.state() != Some(pending.state.expose()) => return,
+            Ok(answer) => answer,
+            Err(error) => {
+                self.end_login(true);
+                return self.fail(&Failure::new("bad_callback", error));
             }
         };
-        let Some((popup, window)) = started else {
-            return self.fail(&Failure::new(
-                "popup_blocked",
-                "The login popup was blocked: allow popups for this site and click again.",
-            ));
-        };
-        let poll = self.clone();
-        let Ok(interval) = Interval::start(&window, popup::POLL_MS, move || poll.poll_login())
-        else {
-            return;
-        };
-        self.0.borrow_mut().login = Some(LoginWindow {
-            popup,
-            started: page::now_s(),
-            _poll: interval,
-        });
-        self.0.borrow().view.message.set(None);
-        self.emit(
-            ON_ACTION_REQUEST,
-            Json::object([("action", Json::from("login"))]),
-        );
+        self.end_login(true);
+        self.0.borrow_mut().finishing = true;
         self.show();
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = this.finish_login(&pending, &answer).await;
+            this.0.borrow_mut().finishing = false;
+            match result {
+                Ok(()) => this.look(Reason::Login),
+                Err(failure) => {
+                    this.fail(&failure);
+                    this.show();
+                }
+            }
+        });
+    }
+
+    async fn finish_login(&self, pending: &PendingLogin, answer: &Answer) -> Result<(), Failure> {
+        let provider = self.provider().await?;
+        let (window, store) = {
+            let inner = self.0.borrow();
+            (inner.window.clone(), inner.store.clone())
+        };
+        let now = page::now_s();
+        let session = complete_login(&window, &provider, pending, &answer.params, now).await?;
+        let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
+        let stored = store.map(|store| store.set(&key, &session.to_stored()));
+        match stored {
+            Some(Ok(())) => Ok(()),
+            _ => Err(Failure::new(
+                "storage_unavailable",
+                "the session cannot be stored",
+            )),
+        }
     }
 
     fn poll_login(&self) {
-        let (closed, timed_out) = {
+        let (closed, timed_out, waiting) = {
             let inner = self.0.borrow();
             let Some(login) = &inner.login else { return };
+            let closed = login
+                .popup
+                .as_ref()
+                .is_some_and(|p| p.closed().unwrap_or(true));
             (
-                login.popup.closed().unwrap_or(true),
+                closed,
                 page::now_s().saturating_sub(login.started) > popup::TIMEOUT_S,
+                login.waiting,
             )
         };
-        if closed {
-            // Closed by the user, or by itself after storing the session: look once more.
-            self.end_login(false);
-            self.look(Reason::Login);
-        } else if timed_out {
+        if timed_out {
             self.end_login(true);
             self.fail(&Failure::new(
                 "login_timeout",
                 "The login took longer than 10 minutes and was stopped.",
             ));
             self.show();
+        } else if closed && !waiting {
+            // Closed by the user, or cut off by the provider's pages (Cross-Origin-Opener-
+            // Policy) while the user still signs in: the handle cannot tell. The answer can
+            // still come through storage, unless the app is inside another site's page.
+            let foreign = glue::in_foreign_page(&self.0.borrow().window);
+            if foreign {
+                self.end_login(false);
+                self.fail_here(&Failure::new(
+                    "login_window_lost",
+                    "The login window was closed, or the sign-in page cut it off from this app; \
+                     inside another site's page its answer cannot come back. Open the app in \
+                     its own tab to log in.",
+                ));
+            } else if let Some(login) = self.0.borrow_mut().login.as_mut() {
+                login.waiting = true;
+            }
+            self.look(Reason::Login);
         }
     }
 
@@ -456,8 +698,8 @@ impl Controller {
         let Some(login) = self.0.borrow_mut().login.take() else {
             return;
         };
-        if close_popup {
-            let _ = login.popup.close();
+        if let (true, Some(popup)) = (close_popup, &login.popup) {
+            let _ = popup.close();
         }
         self.remove(KeyKind::Pending);
     }

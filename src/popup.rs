@@ -1,8 +1,10 @@
 //! The login popup, as far as plain logic goes: its size and place, the address it opens at,
-//! and what the page loaded in it is asked to do.
+//! and what the page loaded in it is asked to do. The popup opens at the component's own page
+//! (`?sc_popup=wait`, "Connecting…"); the iframe then sends it to the provider, and the provider
+//! sends it back to the component's page with its answer (see `handoff`).
 
 use crate::config::redirect_uri_of;
-use crate::encoding::{parse_query, percent_encode};
+use crate::encoding::parse_query;
 use crate::oidc::authorize::PENDING_TTL_S;
 
 /// The popup's width in CSS pixels (the original component's).
@@ -13,8 +15,8 @@ pub const HEIGHT: i32 = 525;
 pub const POLL_MS: i32 = 500;
 /// How long a login may take before the iframe gives up, in seconds (the pending login's TTL).
 pub const TIMEOUT_S: u64 = PENDING_TTL_S;
-/// Query parameter of the popup's first page: `?sc_login=<state>`.
-pub const LOGIN_PARAM: &str = "sc_login";
+/// Query parameter of the popup's first page: `?sc_popup=wait`. It carries no secret.
+pub const WAIT_PARAM: &str = "sc_popup";
 /// The `state` of the end-session request; the provider returns it to the popup's page.
 pub const LOGOUT_STATE: &str = "sc_logout";
 
@@ -26,21 +28,17 @@ pub fn features(left: i32, top: i32, width: i32, height: i32) -> String {
     format!("popup=yes,width={WIDTH},height={HEIGHT},left={x},top={y}")
 }
 
-/// Where the popup opens: the component's own page (no query kept) asked to start the login
-/// whose pending entry has `state`.
-pub fn login_start_url(page_url: &str, state: &str) -> String {
-    format!(
-        "{}?{LOGIN_PARAM}={}",
-        redirect_uri_of(page_url),
-        percent_encode(state)
-    )
+/// Where the popup opens: the component's own page (no query kept), showing that it connects
+/// to the provider until the iframe sends it there.
+pub fn wait_url(page_url: &str) -> String {
+    format!("{}?{WAIT_PARAM}=wait", redirect_uri_of(page_url))
 }
 
 /// What a page that is not inside a frame does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PageMode {
-    /// Start the login whose pending entry has this state: discovery, then off to the provider.
-    LoginStart(String),
+    /// The popup's first page: the iframe sends it to the provider once the request is ready.
+    Wait,
     /// The provider sent the popup back with these parameters.
     Callback(Vec<(String, String)>),
     /// The provider ended its session and sent the popup back: close.
@@ -57,8 +55,8 @@ pub fn page_mode(query: &str) -> PageMode {
         return PageMode::BadQuery;
     };
     let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-    if let Some(state) = get(LOGIN_PARAM) {
-        return PageMode::LoginStart(state.clone());
+    if get(WAIT_PARAM).is_some() {
+        return PageMode::Wait;
     }
     if get("code").is_some() || get("error").is_some() {
         return PageMode::Callback(params);
@@ -89,20 +87,16 @@ mod tests {
     #[test]
     fn the_popup_opens_at_the_component_page_without_its_query() {
         assert_eq!(
-            login_start_url(
-                "http://localhost:8501/component/x.login/index.html?streamlitUrl=http%3A%2F%2Fevil#f",
-                "a+b/c"
+            wait_url(
+                "http://localhost:8501/component/x.login/index.html?streamlitUrl=http%3A%2F%2Fevil#f"
             ),
-            "http://localhost:8501/component/x.login/index.html?sc_login=a%2Bb%2Fc"
+            "http://localhost:8501/component/x.login/index.html?sc_popup=wait"
         );
     }
 
     #[test]
     fn the_page_mode_comes_from_the_query() {
-        assert_eq!(
-            page_mode("sc_login=abc"),
-            PageMode::LoginStart("abc".into())
-        );
+        assert_eq!(page_mode("sc_popup=wait"), PageMode::Wait);
         assert_eq!(
             page_mode("code=c&state=s&iss=http%3A%2F%2Fidp"),
             PageMode::Callback(vec![

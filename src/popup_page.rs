@@ -1,175 +1,155 @@
-//! The page loaded in the login popup: starts the login (discovery, PKCE challenge, off to the
-//! provider), or takes the provider's callback (checks, code exchange, ID-token claims, session
-//! stored) and closes itself. A failure is shown in the popup and stored for the iframe, which
-//! reports it as `onError` and closes the popup.
+//! The component's page at the top of a window: the login popup's first page ("Connecting…",
+//! until the iframe sends it to the provider), the provider's callback, and the return from the
+//! provider's logout.
+//!
+//! The callback hands the provider's answer back (see `crate::handoff`): to the opener when it
+//! has one; for a same-tab login, by finishing the login here and returning to the app page;
+//! else through localStorage, for the component to take. When nothing reaches the app, the
+//! page says so and links to the app in its own tab.
 
 use crate::browser::storage::Store;
-use crate::browser::{crypto, http, page};
+use crate::browser::{handoff as glue, page, timer};
 use crate::events::Failure;
+use crate::exchange::complete_login;
+use crate::handoff::{self, Answer};
 use crate::login::fetch_provider;
-use crate::oidc::authorize::{authorization_url, validate_callback, PendingLogin};
-use crate::oidc::claims::{check_id_token, Expected};
-use crate::oidc::token::{code_request_body, parse_token_response};
-use crate::pkce;
+use crate::oidc::authorize::PendingLogin;
 use crate::popup::PageMode;
-use crate::session::{find_pending, storage_key, KeyKind, Session};
+use crate::session::{find_pending, storage_key, KeyKind};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
-/// Runs the popup page in `mode` (anything but `Standalone`).
+/// How often the callback page looks whether the component took the relayed answer.
+const RELAY_POLL_MS: i32 = 200;
+
+/// Runs the page in `mode` (anything but `Standalone`).
 pub fn start(window: Window, mode: PageMode) {
-    let Some(store) = Store::open(&window) else {
-        return page::show_message(&window, "Login failed: the browser blocks localStorage.");
-    };
-    wasm_bindgen_futures::spawn_local(async move {
-        let outcome = match mode {
-            PageMode::LoginStart(state) => login_start(&window, &store, &state).await,
-            PageMode::Callback(params) => callback(&window, &store, &params).await,
-            PageMode::LogoutReturn => {
-                page::show_message(&window, "Logged out. This window closes itself.");
-                let _ = window.close();
-                return;
-            }
-            PageMode::BadQuery | PageMode::Standalone => Err((
-                Failure::new("bad_callback", "this address is not a login callback"),
-                None,
-            )),
-        };
-        match outcome {
-            Ok(message) => page::show_message(&window, message),
-            Err((failure, outcome_key)) => {
-                if let Some(key) = outcome_key {
-                    let _ = store.set(&key, &failure.to_data().to_string());
-                }
-                let text = format!(
-                    "Login failed: {}. You can close this window.",
-                    failure.message
-                );
-                page::show_message(&window, &text);
-            }
+    match mode {
+        PageMode::Wait => page::show_message(&window, "Connecting to the sign-in provider…"),
+        PageMode::LogoutReturn => {
+            page::show_message(&window, "Logged out. This window closes itself.");
+            let _ = window.close();
         }
-    });
+        PageMode::Callback(params) => {
+            wasm_bindgen_futures::spawn_local(async move { callback(&window, params).await })
+        }
+        PageMode::BadQuery | PageMode::Standalone => page::show_message(
+            &window,
+            "Login failed: this address is not a login callback.",
+        ),
+    }
 }
 
-/// A failure, with the outcome key of the login it belongs to when known (so the iframe can
-/// be told).
-type PopupError = (Failure, Option<String>);
-
-fn outcome_key(pending: &PendingLogin) -> String {
-    storage_key(KeyKind::Outcome, &pending.issuer, &pending.client.client_id)
-}
-
-fn pending_for(store: &Store, state: &str) -> Result<(String, PendingLogin), PopupError> {
-    let entries = store.ours();
-    let found = find_pending(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())), state);
-    found
-        .map(|(key, pending)| (key.to_owned(), pending))
-        .ok_or_else(|| {
-            let message = "no login is waiting for this answer (it was used, cancelled or expired)";
-            (Failure::new("invalid_state", message), None)
-        })
-}
-
-async fn login_start(
-    window: &Window,
-    store: &Store,
-    state: &str,
-) -> Result<&'static str, PopupError> {
-    let (_, pending) = pending_for(store, state)?;
-    let with = |failure: Failure| (failure, Some(outcome_key(&pending)));
-    page::show_message(window, "Connecting to the sign-in provider…");
-    let provider = fetch_provider(window, &pending.issuer)
-        .await
-        .map_err(with)?;
-    let digest = crypto::sha256(window, pending.verifier.expose().as_bytes())
-        .await
-        .map_err(|_| {
-            with(Failure::new(
-                "crypto_unavailable",
-                "SHA-256 is not available",
-            ))
-        })?;
-    let url = authorization_url(&provider, &pending, &pkce::code_challenge_s256(&digest));
-    window.location().replace(&url).map_err(|_| {
-        with(Failure::new(
-            "navigation_failed",
-            "cannot open the provider",
-        ))
-    })?;
-    Ok("Redirecting to the sign-in provider…")
-}
-
-async fn callback(
-    window: &Window,
-    store: &Store,
-    params: &[(String, String)],
-) -> Result<&'static str, PopupError> {
-    // Code and state leave the address bar (and the history) at once.
+async fn callback(window: &Window, params: Vec<(String, String)>) {
+    // Code and state leave the address bar (and the history entry) at once.
+    let query = window.location().search().unwrap_or_default();
+    let query = query.trim_start_matches('?').to_owned();
     if let Ok(history) = window.history() {
         let path = window.location().pathname().unwrap_or_default();
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
     }
-    let state = params
-        .iter()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.as_str());
-    let (key, pending) = pending_for(store, state.unwrap_or(""))?;
-    // Single use, whatever happens next: a replayed callback finds nothing.
-    store.remove(&key);
-    let with = |failure: Failure| (failure, Some(outcome_key(&pending)));
-    page::show_message(window, "Signing in…");
-    let provider = fetch_provider(window, &pending.issuer)
-        .await
-        .map_err(with)?;
-    let now = page::now_s();
-    let code = validate_callback(params, &pending, provider.iss_parameter_supported, now).map_err(
-        |e| {
-            let code = match &e {
-                crate::oidc::authorize::CallbackError::Provider(p)
-                    if p.error == "access_denied" =>
-                {
-                    "login_cancelled"
-                }
-                _ => e.code(),
-            };
-            with(Failure::new(code, &e))
-        },
-    )?;
-    let body = code_request_body(&code, &pending);
-    let response = http::post_form(window, &provider.token_endpoint, &body)
-        .await
-        .map_err(|e| with(Failure::new("token_request_failed", e)))?;
-    let tokens =
-        parse_token_response(&response.body, true).map_err(|e| with(Failure::new(e.code(), e)))?;
-    let id_token = tokens.id_token.clone().ok_or_else(|| {
-        with(Failure::new(
-            "invalid_token_response",
-            "the provider sent no ID token",
-        ))
-    })?;
-    let expected = Expected {
-        issuer: &pending.issuer,
-        client_id: &pending.client.client_id,
-        nonce: &pending.nonce,
-        refreshed: false,
-        now,
+    let Ok(answer) = Answer::from_query(&query) else {
+        return page::show_message(window, "Login failed: the provider's answer has no state.");
     };
-    let claims = check_id_token(id_token.expose(), &expected)
-        .map_err(|e| with(Failure::new(e.code(), e)))?;
-    let session = Session::from_token_set(tokens, Some(&claims), None, &pending.client.scope, now)
-        .ok_or_else(|| with(Failure::new("invalid_token_response", "no session")))?;
-    let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
-    store.set(&key, &session.to_stored()).map_err(|_| {
-        with(Failure::new(
-            "storage_unavailable",
-            "the session cannot be stored",
-        ))
-    })?;
-    store.remove(&storage_key(
-        KeyKind::Outcome,
-        &pending.issuer,
-        &pending.client.client_id,
-    ));
-    let _ = window.close();
-    Ok("Signed in. This window closes itself.")
+    let state = answer.state().unwrap_or_default().to_owned();
+    if glue::post_to_opener(window, &query) {
+        // The component closes this window once it has the answer.
+        page::show_message(window, "Returning to the app…");
+        timer::sleep(window, handoff::WAIT_FOR_APP_MS as i32).await;
+        return show_not_taken(window);
+    }
+    let store = Store::open(window);
+    let same_tab = store.as_ref().and_then(|store| {
+        let entries = store.ours();
+        let pairs = entries.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        find_pending(pairs, &state)
+            .filter(|(_, pending)| pending.return_to.is_some())
+            .map(|(key, pending)| (key.to_owned(), pending))
+    });
+    match (store, same_tab) {
+        (Some(store), Some((key, pending))) => {
+            // Single use, whatever happens next: a replayed callback finds nothing.
+            store.remove(&key);
+            finish_same_tab(window, &store, &pending, &params).await;
+        }
+        (Some(store), None) => relay(window, &store, &state, &query).await,
+        (None, _) => show_not_taken(window),
+    }
+}
+
+/// Leaves the answer in localStorage for the component whose opener link was cut, and waits
+/// for it to be taken.
+async fn relay(window: &Window, store: &Store, state: &str, query: &str) {
+    let key = handoff::relay_key(state);
+    if store
+        .set(&key, &handoff::relay_value(query, page::now_s()))
+        .is_err()
+    {
+        return show_not_taken(window);
+    }
+    page::show_message(window, "Returning to the app…");
+    let mut waited = 0;
+    while waited < handoff::WAIT_FOR_APP_MS as i32 {
+        timer::sleep(window, RELAY_POLL_MS).await;
+        waited += RELAY_POLL_MS;
+        if store.get(&key).is_none() {
+            let _ = window.close();
+            return page::show_message(window, "Signed in. You can close this window.");
+        }
+    }
+    store.remove(&key);
+    show_not_taken(window);
+}
+
+/// What the callback page says when no component took the answer, with a link that opens the
+/// app in its own tab (where the login works: nothing comes between the app and this page).
+fn show_not_taken(window: &Window) {
+    let text = "Login failed: the app did not take this answer. It was used, cancelled or \
+                expired, or this window lost its connection to the app (the sign-in pages cut \
+                it off, and the app runs inside another site's page, which keeps the two apart).";
+    match handoff::app_url_of(&page::url(window)) {
+        Some(app) => page::show_link(window, text, "Open the app in its own tab", &app),
+        None => page::show_message(window, text),
+    }
+}
+
+/// A same-tab login: exchange the code here, store the session, return to the app page.
+async fn finish_same_tab(
+    window: &Window,
+    store: &Store,
+    pending: &PendingLogin,
+    params: &[(String, String)],
+) {
+    let return_to = pending
+        .return_to
+        .clone()
+        .filter(|url| handoff::is_on_origin(url, &page::own_origin(window)));
+    let Some(return_to) = return_to else {
+        return page::show_message(
+            window,
+            "Login failed: the way back to the app is not valid.",
+        );
+    };
+    page::show_message(window, "Signing in…");
+    let result = async {
+        let provider = fetch_provider(window, &pending.issuer).await?;
+        let session = complete_login(window, &provider, pending, params, page::now_s()).await?;
+        let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
+        store
+            .set(&key, &session.to_stored())
+            .map_err(|_| Failure::new("storage_unavailable", "the session cannot be stored"))
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            page::show_message(window, "Signed in. Returning to the app…");
+            let _ = window.location().replace(&return_to);
+        }
+        Err(failure) => page::show_link(
+            window,
+            &format!("Login failed: {}.", failure.message),
+            "Back to the app",
+            &return_to,
+        ),
+    }
 }

@@ -22,10 +22,8 @@ pub const KEY_PREFIX: &str = "streamlit_component.v1";
 pub enum KeyKind {
     /// The session.
     Session,
-    /// A login in progress (the popup is at the provider).
+    /// A same-tab login in progress (the app's tab is at the provider).
     Pending,
-    /// Why the popup's login failed, for the iframe to report.
-    Outcome,
     /// Which tab is refreshing the session, and until when.
     Lease,
 }
@@ -36,7 +34,6 @@ pub fn storage_key(kind: KeyKind, issuer: &str, client_id: &str) -> String {
     let kind = match kind {
         KeyKind::Session => "session",
         KeyKind::Pending => "pending",
-        KeyKind::Outcome => "outcome",
         KeyKind::Lease => "lease",
     };
     format!("{KEY_PREFIX}|{kind}|{issuer}|{client_id}")
@@ -59,7 +56,8 @@ pub fn find_pending<'a>(
 }
 
 /// Our entries that are left over and can go (SECURITY 16): pending logins that are unreadable
-/// or older than their TTL (a popup that never came back), and leases that lapsed.
+/// or older than their TTL (a login that never came back), answers relayed by a login window
+/// that no component took, and leases that lapsed.
 pub fn stale_keys<'a>(
     entries: impl IntoIterator<Item = (&'a str, &'a str)>,
     now: UnixSeconds,
@@ -75,6 +73,8 @@ pub fn stale_keys<'a>(
                 login.is_none_or(|login| login.is_expired(now))
             } else if key.starts_with(&lease) {
                 crate::lease::is_lapsed(value, now)
+            } else if crate::handoff::is_relay_key(key) {
+                crate::handoff::read_relay(value, now).is_err()
             } else {
                 false
             }

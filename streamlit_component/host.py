@@ -106,8 +106,11 @@ class ComponentHost:
         if c.redirect_uri is not None:
             args["redirect_uri"] = c.redirect_uri
         args.update(heartbeat_s=c.heartbeat_s, events=list(self.events), nonce=state["nonce"],
-                    refresh=c.refresh, end_session=c.end_session, hostname=self.hostname,
+                    refresh=c.refresh, end_session=c.end_session,
                     ack=state["last_seq"], command=state["command"], **self.size)
+        # Optional values the app did not set are left out, not sent empty.
+        if self.hostname.strip():
+            args["hostname"] = self.hostname.strip()
         return args
 
     def request(self, request: WebRequest, event_handler: EventHandler | None = None,

@@ -33,15 +33,18 @@ class Provider:
 
 
 @contextlib.contextmanager
-def running_idp(redirect_uris: list[str], port: int | None = None, **ttls: int) -> Iterator[Provider]:
+def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | None = None,
+                **ttls: int) -> Iterator[Provider]:
     """The provider on `port` (default: a free loopback port); `ttls` sets IDP_*_TTL variables
-    (seconds)."""
+    (seconds); `coop` a Cross-Origin-Opener-Policy header on every page."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the provider's packages are missing: run `make idp`")
     port = port or free_port()
     issuer = f"http://localhost:{port}"
     env = dict(os.environ, IDP_PORT=str(port), IDP_ISSUER=issuer, IDP_REDIRECT_URIS=",".join(redirect_uris))
     env.update({f"IDP_{name.upper()}_TTL": str(value) for name, value in ttls.items()})
+    if coop:
+        env["IDP_COOP"] = coop
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / f"idp-{port}.log", "wb") as log:
         process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)

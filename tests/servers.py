@@ -67,9 +67,11 @@ def streamlit_server(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     log_dir: Path = ARTIFACTS,
+    health_path: str = "/_stcore/health",
 ) -> Iterator[str]:
     """Runs `streamlit run script` on a free loopback port, its output logged in `log_dir`;
-    yields the app's URL. Stopped with SIGTERM (SIGKILL after 10 s) when the block ends."""
+    yields the server's URL (`health_path` is where it answers once up: under a
+    `baseUrlPath`, give it with the path). Stopped with SIGTERM (SIGKILL after 10 s) when the block ends."""
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"streamlit-{script.stem}-{port}.log"
@@ -85,7 +87,7 @@ def streamlit_server(
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{url}/_stcore/health", 90, process)
+            wait_for_http(f"{url}{health_path}", 90, process)
             yield url
         finally:
             process.terminate()

@@ -121,6 +121,24 @@ def seen(at: AppTest) -> list:
     return at.session_state["seen"] if "seen" in at.session_state else []
 
 
+def minimal_app(config):
+    from streamlit_component import require_login
+
+    require_login(config)
+
+
+def test_a_config_without_optional_keys_sends_no_empty_values(fake, provider):
+    # The fewest keys an app can give: no hostname, scope or audience. Nothing optional may be
+    # sent empty (the component would take "" for a value), and nothing may be None.
+    config = {"server_metadata_url": f"{provider.issuer}/.well-known/openid-configuration", "client_id": CLIENT_ID}
+    at = AppTest.from_function(minimal_app, kwargs={"config": config}, default_timeout=10).run()
+    assert not at.exception
+    args = fake.args
+    assert "hostname" not in args and "audience" not in args and "redirect_uri" not in args
+    assert args["scope"] == "openid profile email"
+    assert all(value != "" for value in args.values()), args
+
+
 def test_the_gate_stops_until_a_verified_login_and_sends_the_render_args(fake, config, provider):
     at = gated(config).run()
     assert not at.exception

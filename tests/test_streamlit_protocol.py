@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from conftest import ROOT, component_frame, component_iframe, free_port, streamlit_server
 from idp import CLIENT_ID, running_idp
-from login_flow import component, expect_logged_in, expect_logged_out, our_storage, sign_in
+from login_flow import component, expect_logged_in, expect_logged_out, our_storage, sign_in, wait_closed
 
 APP = ROOT / "tests" / "apps" / "login_app.py"
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
@@ -125,14 +125,6 @@ def test_login_reload_second_tab_and_logout_in_streamlit(app, app_url):
     assert our_storage(app) == {}
 
 
-def test_a_blocked_popup_is_reported_to_python(app):
-    expect_logged_out(app, HOSTNAME, timeout=30_000)
-    frame = component(app)
-    frame.evaluate("() => { window.open = () => null; }")
-    frame.get_by_role("button", name="Click to login...").click()
-    expect(app.get_by_text("error popup_blocked: The login popup was blocked")).to_be_visible(timeout=30_000)
-
-
 def test_a_provider_that_is_down_is_reported_to_python(page):
     # Nothing listens at the issuer: discovery fails in the popup.
     issuer = f"http://localhost:{free_port()}"
@@ -142,7 +134,7 @@ def test_a_provider_that_is_down_is_reported_to_python(page):
         expect_logged_out(page, HOSTNAME, timeout=30_000)
         with page.expect_popup() as popup_info:
             component(page).get_by_role("button", name="Click to login...").click()
-        popup_info.value.wait_for_event("close", timeout=15_000)
+        wait_closed(popup_info.value, 15)
         message = "error discovery_failed: discovery failed: the provider cannot be reached"
         expect(page.get_by_text(message)).to_be_visible(timeout=30_000)
         expect_logged_out(page, HOSTNAME)

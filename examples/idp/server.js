@@ -10,6 +10,9 @@
 //   STREAMLIT_PORT           used for the default redirect URIs (8501)
 //   IDP_API_AUDIENCE         the demo API's resource indicator (http://localhost:5000/api)
 //   IDP_ACCESS_TOKEN_TTL, IDP_ID_TOKEN_TTL, IDP_REFRESH_TOKEN_TTL   lifetimes in seconds (300, 300, 3600)
+//   IDP_COOP                 a Cross-Origin-Opener-Policy for every page (e.g. same-origin, as
+//                            Django's default and large hosted providers send): the login popup
+//                            then loses its opener while it is at the provider
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -190,7 +193,9 @@ async function interaction(req, res, uid, action) {
 }
 
 const handler = provider.callback();
+const coop = env('IDP_COOP', '');
 const server = http.createServer((req, res) => {
+  if (coop) res.setHeader('Cross-Origin-Opener-Policy', coop);
   const match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(new URL(req.url, issuer).pathname);
   if (!match) return handler(req, res);
   return interaction(req, res, match[1], match[2]).catch((error) => {
@@ -199,7 +204,7 @@ const server = http.createServer((req, res) => {
 });
 
 server.listen(port, '127.0.0.1', () => {
-  console.log(`oidc provider ${issuer} listening on 127.0.0.1:${port}; client ${clientId}; redirect URIs ${redirectUris.join(' ')}`);
+  console.log(`oidc provider ${issuer} listening on 127.0.0.1:${port}; client ${clientId}; redirect URIs ${redirectUris.join(' ')}${coop ? `; Cross-Origin-Opener-Policy: ${coop}` : ''}`);
   console.log(`test users: ${users.map((u) => `${u.username}/${u.password}`).join(', ')}`);
 });
 

@@ -43,7 +43,7 @@ impl fmt::Display for Refusal {
 }
 
 /// The data of a message event as JSON, through the browser's own serializer.
-fn event_json(event: &MessageEvent) -> Result<Json, Refusal> {
+pub(crate) fn event_json(event: &MessageEvent) -> Result<Json, Refusal> {
     let text = js_sys::JSON::stringify(&event.data())
         .map_err(|_| Refusal::Unreadable("data cannot be serialized".into()))?;
     let text = text

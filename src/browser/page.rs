@@ -49,3 +49,18 @@ pub fn show_message(window: &Window, text: &str) {
         body.set_text_content(Some(text));
     }
 }
+
+/// Replaces the page's content with one line of text followed by a link to `href`.
+pub fn show_link(window: &Window, text: &str, label: &str, href: &str) {
+    show_message(window, text);
+    let Some(document) = window.document() else {
+        return;
+    };
+    let (Some(body), Ok(link)) = (document.body(), document.create_element("a")) else {
+        return;
+    };
+    let _ = link.set_attribute("href", href);
+    link.set_text_content(Some(label));
+    let _ = body.append_with_str_1(" ");
+    let _ = body.append_child(&link);
+}

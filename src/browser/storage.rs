@@ -1,47 +1,98 @@
-//! localStorage: the session, pending logins, the popup's outcome and the refresh lease live
-//! there, shared by the iframe, the popup and every other tab of the app.
+//! localStorage: the session, a same-tab login's pending login, answers relayed by a login
+//! window and the refresh lease live there, shared by the iframe, the popup and every other
+//! tab of the app.
 
 use crate::browser::listener::Listener;
 use crate::session::is_our_key;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{Storage, StorageEvent, Window};
 
 /// A `storage` event listener (other documents' writes); removed when dropped.
 pub type StorageListener = Listener<StorageEvent>;
 
-/// The origin's localStorage.
+/// Where our entries live: the origin's localStorage, or this page's memory where the browser
+/// blocks storage (a third-party frame when third-party cookies are blocked: the app embedded
+/// in another site's page). A memory store lasts until the page reloads and no other tab sees
+/// it.
+#[derive(Clone, Debug)]
+enum Backend {
+    Local(Storage),
+    Memory(Rc<RefCell<BTreeMap<String, String>>>),
+}
+
+/// The component's storage.
 #[derive(Clone, Debug)]
 pub struct Store {
-    storage: Storage,
+    backend: Backend,
 }
 
 impl Store {
     /// The window's localStorage; `None` when the browser refuses it (blocked storage).
     pub fn open(window: &Window) -> Option<Store> {
         let storage = window.local_storage().ok().flatten()?;
-        Some(Store { storage })
+        Some(Store {
+            backend: Backend::Local(storage),
+        })
+    }
+
+    /// The window's localStorage, or a store in memory when the browser blocks it.
+    pub fn open_or_memory(window: &Window) -> Store {
+        Store::open(window).unwrap_or(Store {
+            backend: Backend::Memory(Rc::default()),
+        })
+    }
+
+    /// Whether the entries live only in this page's memory.
+    pub fn is_memory(&self) -> bool {
+        matches!(self.backend, Backend::Memory(_))
     }
 
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<String> {
-        self.storage.get_item(key).ok().flatten()
+        match &self.backend {
+            Backend::Local(storage) => storage.get_item(key).ok().flatten(),
+            Backend::Memory(map) => map.borrow().get(key).cloned(),
+        }
     }
 
     /// Stores `value` under `key`.
     pub fn set(&self, key: &str, value: &str) -> Result<(), JsValue> {
-        self.storage.set_item(key, value)
+        match &self.backend {
+            Backend::Local(storage) => storage.set_item(key, value),
+            Backend::Memory(map) => {
+                map.borrow_mut().insert(key.to_owned(), value.to_owned());
+                Ok(())
+            }
+        }
     }
 
     /// Removes `key` (nothing happens when it is absent).
     pub fn remove(&self, key: &str) {
-        let _ = self.storage.remove_item(key);
+        match &self.backend {
+            Backend::Local(storage) => {
+                let _ = storage.remove_item(key);
+            }
+            Backend::Memory(map) => {
+                map.borrow_mut().remove(key);
+            }
+        }
     }
 
     /// Every key of ours with its value.
     pub fn ours(&self) -> Vec<(String, String)> {
-        let count = self.storage.length().unwrap_or(0);
-        (0..count)
-            .filter_map(|i| self.storage.key(i).ok().flatten())
+        let keys: Vec<String> = match &self.backend {
+            Backend::Local(storage) => {
+                let count = storage.length().unwrap_or(0);
+                (0..count)
+                    .filter_map(|i| storage.key(i).ok().flatten())
+                    .collect()
+            }
+            Backend::Memory(map) => map.borrow().keys().cloned().collect(),
+        };
+        keys.into_iter()
             .filter(|key| is_our_key(key))
             .filter_map(|key| self.get(&key).map(|value| (key, value)))
             .collect()

@@ -37,3 +37,16 @@ impl Drop for Interval {
         self.window.clear_interval_with_handle(self.id);
     }
 }
+
+/// Resolves after `ms` milliseconds (`setTimeout`); at once when the timer cannot be set.
+pub async fn sleep(window: &Window, ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .is_err()
+        {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

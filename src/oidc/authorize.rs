@@ -36,8 +36,10 @@ impl ClientConfig {
     }
 }
 
-/// A login in progress: everything the callback and the token request must match. Stored in
-/// localStorage under its state while the popup is at the provider, deleted on first use.
+/// A login in progress: everything the callback and the token request must match. The iframe
+/// keeps it in memory while the popup is at the provider; a same-tab login (no popup possible)
+/// stores it in localStorage, where the callback page finds it by its state. Deleted on first
+/// use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingLogin {
     /// The `state` sent; the callback must return it.
@@ -53,6 +55,9 @@ pub struct PendingLogin {
     pub client: ClientConfig,
     /// When the login started.
     pub created_at: UnixSeconds,
+    /// A same-tab login's way back: the app page (with its query) that started it. Always on
+    /// the component's own origin (checked where it is used); `None` for a popup login.
+    pub return_to: Option<String>,
 }
 
 /// Why a stored pending login was refused.
@@ -86,6 +91,10 @@ impl PendingLogin {
                     .map_or(Json::Null, Json::from),
             ),
             ("created_at", Json::from(self.created_at)),
+            (
+                "return_to",
+                self.return_to.as_deref().map_or(Json::Null, Json::from),
+            ),
         ])
     }
 
@@ -118,6 +127,10 @@ impl PendingLogin {
                 .get("created_at")
                 .and_then(Json::as_u64)
                 .ok_or(PendingError::Malformed("created_at"))?,
+            return_to: match stored.get_present("return_to") {
+                None => None,
+                Some(_) => Some(text("return_to")?.to_owned()),
+            },
         })
     }
 

@@ -145,6 +145,7 @@ mod tests {
                 audience: None,
             },
             created_at: 0,
+            return_to: None,
         }
     }
 

@@ -229,6 +229,7 @@ fn pending_login(state: &str, created_at: UnixSeconds) -> PendingLogin {
             audience: None,
         },
         created_at,
+        return_to: None,
     }
 }
 
@@ -265,19 +266,32 @@ fn expired_pending_logins_and_lapsed_leases_are_stale() {
         key(KeyKind::Session, "a"),
     );
     let lease = crate::lease::lease_value("tab", 1_000);
+    let (r1, r2) = (
+        crate::handoff::relay_key("s"),
+        crate::handoff::relay_key("t"),
+    );
+    let relay = crate::handoff::relay_value("code=c&state=s", 1_000);
     let entries = [
         (p1.as_str(), pending.as_str()),
         (p2.as_str(), "{corrupt"),
         (l1.as_str(), lease.as_str()),
         (s1.as_str(), "{whatever"),
+        (r1.as_str(), relay.as_str()),
+        (r2.as_str(), "{corrupt"),
     ];
     assert_eq!(
         stale_keys(entries, 1_010),
-        [p2.as_str()],
-        "a fresh login and lease stay"
+        [p2.as_str(), r2.as_str()],
+        "a fresh login, lease and relayed answer stay"
     );
     assert_eq!(
         stale_keys(entries, 1_000 + crate::oidc::authorize::PENDING_TTL_S + 1),
-        [p1.as_str(), p2.as_str(), l1.as_str()]
+        [
+            p1.as_str(),
+            p2.as_str(),
+            l1.as_str(),
+            r1.as_str(),
+            r2.as_str()
+        ]
     );
 }

@@ -18,7 +18,11 @@ fn describe(line: &Line) -> String {
         Line::Unavailable(why) => format!("Login unavailable: {why}"),
         Line::LoggedOut(host) if host.is_empty() => "(logged out)".into(),
         Line::LoggedOut(host) => format!("{host} (logged out)"),
-        Line::LoggingIn => "(signing in, in the popup)".into(),
+        Line::LoggingIn { same_tab: true, .. } => "(going to the sign-in page)".into(),
+        Line::LoggingIn { waiting: false, .. } => "(signing in, in the popup)".into(),
+        Line::LoggingIn { waiting: true, .. } => {
+            "(waiting for the login window: it was closed, or the sign-in page cut it off)".into()
+        }
         Line::LoggedIn { user, expiry } => {
             format!("{user} (current login valid till {})", local_time(*expiry))
         }
@@ -31,7 +35,7 @@ pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
     let label = move || {
         view.line.with(|line| match line {
             Line::LoggedIn { .. } => "Click to logout...",
-            Line::LoggingIn => "Logging in...",
+            Line::LoggingIn { .. } => "Cancel login",
             _ => "Click to login...",
         })
     };
@@ -48,6 +52,11 @@ pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
             </button>
             <span class="sc-text">{move || view.line.with(describe)}</span>
             <span class="sc-error" role="alert">{move || view.message.get()}</span>
+            {move || view.own_tab.get().map(|href| view! {
+                <a class="sc-own-tab" href=href target="_blank" rel="noopener">
+                    "Open the app in its own tab"
+                </a>
+            })}
         </main>
     }
 }

@@ -37,6 +37,7 @@ fn pending_for(client: ClientConfig) -> PendingLogin {
         issuer: ISSUER.into(),
         client,
         created_at: NOW - 30,
+        return_to: None,
     }
 }
 
@@ -225,6 +226,21 @@ fn the_pending_login_round_trips_and_refuses_bad_storage() {
     assert_eq!(
         PendingLogin::from_json(&with_audience.to_json()),
         Ok(with_audience)
+    );
+    let same_tab = PendingLogin {
+        return_to: Some("http://localhost:8501/page?x=1".into()),
+        ..pending()
+    };
+    assert_eq!(PendingLogin::from_json(&same_tab.to_json()), Ok(same_tab));
+    let empty_return = Json::parse(
+        &stored
+            .to_string()
+            .replace("\"return_to\":null", "\"return_to\":\"\""),
+    )
+    .unwrap();
+    assert_eq!(
+        PendingLogin::from_json(&empty_return),
+        Err(PendingError::Malformed("return_to"))
     );
     let text = stored
         .to_string()

@@ -1,0 +1,242 @@
+"""The login where users are, in real Streamlit with the real provider and real Chromium: an app
+written only from the README with the fewest keys, a provider whose pages isolate themselves
+(Cross-Origin-Opener-Policy: same-origin), the app embedded in another site's page, no popup
+(the same-tab login), and the app under a `baseUrlPath`."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Frame, Page, expect
+
+from conftest import ROOT, free_port, streamlit_server
+from idp import CLIENT_ID, running_idp
+from login_flow import (
+    component, expect_logged_in, fill_sign_in_form, log_in_remembered, open_login_popup, our_storage, sign_in,
+)
+
+STRANGER = ROOT / "tests" / "apps" / "stranger" / "app.py"
+COMPONENT_PATH = "/component/streamlit_component.login/index.html"
+
+
+@contextlib.contextmanager
+def stranger_app(tmp_path: Path, *options: str, base_path: str = "", coop: str | None = None) -> Iterator[str]:
+    """The stranger's app with an `[auth]` of only the required keys, against a fresh provider
+    (with `coop` on its pages); yields the app's URL."""
+    idp_port = free_port()
+    issuer = f"http://localhost:{idp_port}"
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
+        f'client_id = "{CLIENT_ID}"\n'
+        'scope = "openid profile email"\n')
+    extra = [f"--secrets.files={secrets}", *options]
+    if base_path:
+        extra.append(f"--server.baseUrlPath={base_path}")
+    with streamlit_server(STRANGER, *extra, health_path=f"{base_path}/_stcore/health") as url:
+        app = f"{url}{base_path}"
+        with running_idp([app + COMPONENT_PATH], port=idp_port, coop=coop):
+            yield app
+
+
+@contextlib.contextmanager
+def embedding_site(app_url: str) -> Iterator[str]:
+    """A page of another site (`localhost`, while the app is on `127.0.0.1`) that embeds the
+    app with `?embed=true`, as a portal or wiki would; yields the page's URL."""
+    html = (f'<!doctype html><title>Portal</title><h1>Portal</h1>'
+            f'<iframe id="app" src="{app_url}/?embed=true" width="900" height="600"></iframe>').encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/portal.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def embedded_app(page: Page) -> Frame:
+    frame = page.wait_for_selector("iframe#app", timeout=30_000).content_frame()
+    assert frame is not None
+    return frame
+
+
+def expect_hello(scope: Page | Frame, user: str = "Alice Example") -> None:
+    expect(scope.get_by_text(f"Hello {user}")).to_be_visible(timeout=30_000)
+
+
+# Every page of the context (the popup too) reports writes of relayed answers to the console.
+WATCH_RELAYS = """
+const set = Storage.prototype.setItem;
+Storage.prototype.setItem = function (key, value) {
+  if (String(key).includes('|relay|')) console.log('relay written ' + location.pathname);
+  return set.call(this, key, value);
+};
+"""
+
+
+def test_an_app_with_only_the_required_keys_logs_in(tmp_path, page):
+    relays = []
+    page.context.add_init_script(WATCH_RELAYS)
+    page.context.on("console", lambda m: relays.append(m.text) if "relay written" in m.text else None)
+    with stranger_app(tmp_path) as url:
+        page.goto(url)
+        expect(page.get_by_text("Stranger's app")).to_be_visible(timeout=30_000)
+        expect(component(page).locator(".sc-text")).to_have_text("(logged out)", timeout=30_000)
+        sign_in(page)
+        expect_hello(page)
+        expect_logged_in(page)
+    assert relays == [], "with its opener at hand, the popup posts the answer: nothing goes through storage"
+
+
+def test_a_provider_whose_pages_cut_the_popup_off_still_logs_in(tmp_path, page):
+    # COOP severs the popup from the iframe: the answer comes back through storage.
+    relays = []
+    page.context.add_init_script(WATCH_RELAYS)
+    with stranger_app(tmp_path, coop="same-origin") as url:
+        page.goto(url)
+        popup = open_login_popup(page)
+        frame = component(page)
+        expect(frame.locator(".sc-text")).to_contain_text("waiting for the login window", timeout=10_000)
+        expect(frame.get_by_role("button", name="Cancel login")).to_be_visible()
+        page.context.on("console", lambda m: relays.append(m.text) if "relay written" in m.text else None)
+        fill_sign_in_form(popup)
+        expect_hello(page)
+        expect_logged_in(page)
+        assert not [k for k in our_storage(page) if "|relay|" in k or "|pending|" in k]
+    assert relays, "cut off from its opener, the popup relayed the answer through storage"
+
+
+def test_cancel_ends_a_login_whose_window_is_gone(tmp_path, page):
+    with stranger_app(tmp_path, coop="same-origin") as url:
+        page.goto(url)
+        popup = open_login_popup(page)
+        popup.close()
+        frame = component(page)
+        frame.get_by_role("button", name="Cancel login").click()
+        expect(frame.locator(".sc-text")).to_have_text("(logged out)", timeout=10_000)
+        expect(frame.get_by_role("button", name="Click to login...")).to_be_visible()
+
+
+BLOCKED = ("This browser blocks storage for this app inside another site's page: a login here lasts until "
+           "the page reloads. Open the app in its own tab to stay logged in.")
+
+
+def test_the_app_embedded_in_another_site_logs_in_and_out(tmp_path, page):
+    # Measured in Debian's Chromium: a frame of another site than the top page gets no storage
+    # at all (SecurityError; third-party cookies are blocked), and the Storage Access API is
+    # refused. The popup still hands the answer back by postMessage, and the session is kept
+    # in the frame's memory: the component says so and links to the app in its own tab.
+    with stranger_app(tmp_path) as url, embedding_site(url) as portal:
+        page.goto(portal)
+        app = embedded_app(page)
+        expect(app.get_by_text("Stranger's app")).to_be_visible(timeout=30_000)
+        frame = component(app)
+        expect(frame.get_by_role("alert")).to_have_text(BLOCKED, timeout=30_000)
+        expect(frame.get_by_role("link", name="Open the app in its own tab")).to_have_attribute("href", f"{url}/?embed=true")
+        sign_in(app)
+        expect_hello(app)
+        expect_logged_in(app)
+        expect(frame.get_by_role("alert")).to_have_text(BLOCKED)
+        frame.get_by_role("button", name="Click to logout...").click()
+        expect(frame.locator(".sc-text")).to_have_text("(logged out)", timeout=30_000)
+        expect(app.get_by_text("Hello Alice Example")).to_have_count(0, timeout=30_000)
+        log_in_remembered(app)
+        expect_hello(app)
+        page.reload()
+        app = embedded_app(page)
+        expect(component(app).locator(".sc-text")).to_have_text("(logged out)", timeout=30_000)
+        expect(component(app).get_by_role("alert")).to_have_text(BLOCKED)
+
+
+def test_embedded_with_a_provider_that_cuts_the_popup_off_points_to_the_app_in_its_own_tab(tmp_path, page):
+    with stranger_app(tmp_path, coop="same-origin") as url, embedding_site(url) as portal:
+        page.goto(portal)
+        app = embedded_app(page)
+        popup = open_login_popup(app)
+        frame = component(app)
+        expect(frame.get_by_role("alert")).to_contain_text("Open the app in its own tab to log in", timeout=10_000)
+        link = frame.get_by_role("link", name="Open the app in its own tab")
+        expect(link).to_have_attribute("href", f"{url}/?embed=true")
+        fill_sign_in_form(popup)
+        expect(popup.locator("body")).to_contain_text("Login failed: the app did not take this answer", timeout=30_000)
+        expect(popup.get_by_role("link", name="Open the app in its own tab")).to_have_attribute("href", f"{url}/")
+        # In its own tab, the login works: the provider remembers the user, so its popup comes
+        # straight back.
+        own = page.context.new_page()
+        own.goto(url)
+        log_in_remembered(own)
+        expect_hello(own)
+
+
+def test_embedded_with_popups_blocked_the_app_points_to_its_own_tab(tmp_path, page):
+    with stranger_app(tmp_path) as url, embedding_site(url) as portal:
+        page.goto(portal)
+        frame = component(embedded_app(page))
+        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
+        frame.evaluate("() => { window.open = () => null; }")
+        frame.get_by_role("button", name="Click to login...").click()
+        expect(frame.get_by_role("alert")).to_have_text(
+            "The login popup was blocked: allow popups for this site and click again, or open the app in its own tab.")
+        expect(frame.get_by_role("link", name="Open the app in its own tab")).to_be_visible()
+        assert page.url == portal, "the portal page stays where it is"
+
+
+def test_with_popups_blocked_the_login_runs_in_the_tab_and_returns_to_the_same_page(tmp_path, page):
+    with stranger_app(tmp_path) as url:
+        page.goto(f"{url}/?tab=settings&lang=fr")
+        frame = component(page)
+        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
+        frame.evaluate("() => { window.open = () => null; }")
+        frame.get_by_role("button", name="Click to login...").click()
+        fill_sign_in_form(page)
+        expect_hello(page)
+        expect(page.get_by_text("query: {'tab': 'settings', 'lang': 'fr'}")).to_be_visible()
+        assert page.url == f"{url}/?tab=settings&lang=fr"
+        assert not [k for k in our_storage(page) if "|pending|" in k]
+
+
+def test_the_app_under_a_base_url_path_logs_in(tmp_path, page):
+    with stranger_app(tmp_path, base_path="/apps/demo") as url:
+        assert url.endswith("/apps/demo")
+        page.goto(url + "/")
+        sign_in(page)
+        expect_hello(page)
+
+
+@pytest.mark.parametrize("coop", [None, "same-origin"])
+def test_a_replayed_answer_is_refused(tmp_path, page, coop):
+    with stranger_app(tmp_path, coop=coop) as url:
+        page.goto(url)
+        answers = []
+        page.context.on("request", lambda r: answers.append(r.url) if "code=" in r.url else None)
+        sign_in_or_relay(page)
+        expect_hello(page)
+        assert answers, "the provider sent the popup back with a code"
+        replay = page.context.new_page()
+        replay.goto(answers[0])
+        expect(replay.locator("body")).to_contain_text("Login failed: the app did not take this answer", timeout=30_000)
+        assert "code=" not in replay.url
+
+
+def sign_in_or_relay(page: Page) -> None:
+    """Signs in through the popup, which closes itself (or says it is done when it cannot)."""
+    popup = open_login_popup(page)
+    fill_sign_in_form(popup)
+    expect_hello(page)
