@@ -19,7 +19,7 @@ SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk
 
 IDP := examples/idp
 
-.PHONY: help setup tools venv chromium idp build devhost test test-rust test-wasm test-python demo serve size bench clean
+.PHONY: help setup tools venv chromium nginx idp build devhost test test-rust test-wasm test-python demo serve size bench clean
 
 help:
 	@echo "make demo   set up, build, start the local provider, the demo API and the Streamlit app"
@@ -29,7 +29,7 @@ help:
 	@echo "make bench  size, time to ready, change-to-event, Python overhead, memory vs peer components"
 	@echo "            (bench/results/; BENCH_ARGS=--long for 10 minutes of heartbeats)"
 
-setup: tools venv chromium idp
+setup: tools venv chromium nginx idp
 
 # --- toolchain -------------------------------------------------------------------------------
 tools: .ci/tools/node_modules/.installed
@@ -60,6 +60,13 @@ $(IDP)/node_modules/.installed: $(IDP)/package-lock.json
 chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+# Debian's nginx (bookworm: 1.22) for the tests' TLS reverse proxy; openssl makes its certificate.
+NGINX_SERIES := 1.22
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null && command -v openssl >/dev/null || { \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx openssl; }
+	@/usr/sbin/nginx -v 2>&1 | grep -q "nginx/$(NGINX_SERIES)\." || { echo "nginx $(NGINX_SERIES).x expected: $$(/usr/sbin/nginx -v 2>&1)"; exit 1; }
 
 # --- build -----------------------------------------------------------------------------------
 build: $(FRONTEND)/index.html
@@ -106,7 +113,7 @@ test-wasm: tools chromium
 	WASM_BINDGEN_TEST_TIMEOUT=60 \
 	cargo test --target wasm32-unknown-unknown --test web
 
-test-python: build devhost venv chromium idp
+test-python: build devhost venv chromium nginx idp
 	$(PY) -m pytest
 
 # --- demo ------------------------------------------------------------------------------------

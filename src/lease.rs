@@ -18,12 +18,13 @@ pub fn lease_value(owner: &str, now: UnixSeconds) -> String {
 }
 
 /// The owner of a stored lease that is still running at `now`; an unreadable value holds
-/// nothing.
+/// nothing, and neither does a lease that ends later than one taken now would (written by a
+/// tab whose clock runs ahead, or forged): it would stop every refresh until then.
 fn running_owner(stored: &str, now: UnixSeconds) -> Option<String> {
     let lease = Json::parse(stored).ok()?;
     let until = lease.get("until")?.as_u64()?;
     let owner = lease.get("owner")?.as_str()?;
-    (now < until).then(|| owner.to_owned())
+    (now < until && until <= now.saturating_add(LEASE_S)).then(|| owner.to_owned())
 }
 
 /// Whether a stored lease holds nothing any more at `now`: lapsed or unreadable.
@@ -58,6 +59,15 @@ mod tests {
         assert!(may_take(Some(r#"{"owner":"tab-b"}"#), "tab-a", 100));
         assert!(!is_lapsed(&lease, 129));
         assert!(is_lapsed(&lease, 130) && is_lapsed("{not json", 100));
+    }
+
+    #[test]
+    fn a_lease_ending_beyond_one_lease_length_from_now_holds_nothing() {
+        let far = r#"{"owner":"tab-b","until":9007199254740991}"#;
+        assert!(is_lapsed(far, 100) && may_take(Some(far), "tab-a", 100));
+        let ahead = lease_value("tab-b", 200);
+        assert!(is_lapsed(&ahead, 100), "taken by a clock 100 s ahead");
+        assert!(!is_lapsed(&ahead, 200) && !is_lapsed(&ahead, 229), "taken now, it runs");
     }
 
     #[test]

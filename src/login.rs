@@ -895,6 +895,11 @@ impl Controller {
             now,
         )
         .ok_or_else(|| (Failure::new("refresh_failed", "no ID token"), true))?;
+        // A logout (or another tab's refresh) while the request ran: its result stands, and
+        // the tokens of this refresh are not written back.
+        if self.0.borrow().stored_session().as_ref() != Some(session) {
+            return Ok(());
+        }
         let key = storage_key(KeyKind::Session, &config.issuer, &config.client.client_id);
         store.set(&key, &refreshed.to_stored()).map_err(|_| {
             keep(Failure::new(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -21,6 +22,9 @@ MAX_BACKLOG = 16
 MAX_NAME_LEN = 64
 #: The greatest ``seq`` (JavaScript's largest safe integer).
 MAX_SEQ = 2**53 - 1
+#: How far a ``seq`` (the browser's clock in milliseconds) may lie ahead of the server's clock:
+#: browsers' clocks run minutes off, a day is more than any real one.
+MAX_SEQ_AHEAD_MS = 86_400_000
 ON_ERROR = "onError"
 
 _SECRET_KEYS = frozenset({"value", "value_id_token", "access_token", "id_token", "refresh_token"})
@@ -73,6 +77,9 @@ def _event(value: Any, where: str) -> ComponentEvent:
             raise EventError("invalid_event", f"{where}'s `{key}` is not a short non-empty string")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq <= MAX_SEQ:
         raise EventError("invalid_event", f"{where}'s `seq` is not a positive safe integer")
+    if seq > time.time() * 1000 + MAX_SEQ_AHEAD_MS:
+        # A forged value: handled, it would make every later (real) event look old.
+        raise EventError("invalid_event", f"{where}'s `seq` lies more than a day ahead of the server's clock")
     if "data" not in value:
         raise EventError("invalid_event", f"{where} has no `data`")
     return ComponentEvent(name, value["data"], source, seq)

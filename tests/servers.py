@@ -68,11 +68,12 @@ def streamlit_server(
     cwd: Path | None = None,
     log_dir: Path = ARTIFACTS,
     health_path: str = "/_stcore/health",
+    port: int | None = None,
 ) -> Iterator[str]:
     """Runs `streamlit run script` on a free loopback port, its output logged in `log_dir`;
     yields the server's URL (`health_path` is where it answers once up: under a
-    `baseUrlPath`, give it with the path). Stopped with SIGTERM (SIGKILL after 10 s) when the block ends."""
-    port = free_port()
+    `baseUrlPath`, give it with the path). `port`: a given one instead of a free one. Stopped with SIGTERM (SIGKILL after 10 s) when the block ends."""
+    port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"streamlit-{script.stem}-{port}.log"
     command = [

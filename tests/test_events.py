@@ -85,3 +85,16 @@ def test_the_report_never_prints_tokens():
     text = out.getvalue()
     assert "onStatusUpdate" in text and "Alice" in text and "seq 9" in text
     assert "ACCESS-TOKEN-TEXT" not in text and "ID-TOKEN-TEXT" not in text and "[redacted]" in text
+
+
+def test_a_seq_no_real_clock_could_have_produced_is_refused():
+    import time
+
+    now_ms = int(time.time() * 1000)
+    # A browser whose clock runs 10 minutes fast is fine.
+    assert [e.seq for e in parse_envelope(envelope(now_ms + 600_000))] == [now_ms + 600_000]
+    for forged in (2**53 - 1, now_ms + 2 * 86_400_000):
+        for value in (envelope(forged), envelope(now_ms, backlog=[envelope(forged)])):
+            with pytest.raises(EventError) as error:
+                parse_envelope(value)
+            assert error.value.code == "invalid_event" and "ahead of the server's clock" in error.value.message

@@ -9,6 +9,7 @@ import contextlib
 import http.server
 import threading
 from pathlib import Path
+from urllib.parse import quote
 from typing import Iterator
 
 import pytest
@@ -25,9 +26,12 @@ COMPONENT_PATH = "/component/streamlit_component.login/index.html"
 
 
 @contextlib.contextmanager
-def stranger_app(tmp_path: Path, *options: str, base_path: str = "", coop: str | None = None) -> Iterator[str]:
-    """The stranger's app with an `[auth]` of only the required keys, against a fresh provider
-    (with `coop` on its pages); yields the app's URL."""
+def stranger_app(tmp_path: Path, *options: str, base_path: str = "", coop: str | None = None,
+                 public_url=None, redirect_uri: str | None = None, port: int | None = None) -> Iterator[str]:
+    """The stranger's app with an `[auth]` of only the required keys (and `redirect_uri` when
+    given), against a fresh provider (with `coop` on its pages); yields the app's URL.
+    `public_url(server_url)`, when given, starts what serves the app to the browser (a proxy)
+    and yields the app's URL there."""
     idp_port = free_port()
     issuer = f"http://localhost:{idp_port}"
     secrets = tmp_path / "secrets.toml"
@@ -35,14 +39,19 @@ def stranger_app(tmp_path: Path, *options: str, base_path: str = "", coop: str |
         "[auth]\n"
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
         f'client_id = "{CLIENT_ID}"\n'
-        'scope = "openid profile email"\n')
+        'scope = "openid profile email"\n'
+        + (f'redirect_uri = "{redirect_uri}"\n' if redirect_uri else ""))
     extra = [f"--secrets.files={secrets}", *options]
     if base_path:
         extra.append(f"--server.baseUrlPath={base_path}")
-    with streamlit_server(STRANGER, *extra, health_path=f"{base_path}/_stcore/health") as url:
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(streamlit_server(STRANGER, *extra, health_path=f"{base_path}/_stcore/health",
+                                                     port=port))
         app = f"{url}{base_path}"
-        with running_idp([app + COMPONENT_PATH], port=idp_port, coop=coop):
-            yield app
+        if public_url is not None:
+            app = stack.enter_context(public_url(url))
+        stack.enter_context(running_idp([redirect_uri or app + COMPONENT_PATH], port=idp_port, coop=coop))
+        yield app
 
 
 @contextlib.contextmanager
@@ -240,3 +249,99 @@ def sign_in_or_relay(page: Page) -> None:
     popup = open_login_popup(page)
     fill_sign_in_form(popup)
     expect_hello(page)
+
+
+@contextlib.contextmanager
+def tls_proxy(tmp_path: Path, path: str, upstream: str) -> Iterator[str]:
+    """nginx (Debian's) on a free port with a self-signed certificate made here, passing
+    `https://localhost:<port><path>/` to `upstream` (WebSocket included); yields the public
+    URL of `path`."""
+    import shutil
+    import subprocess
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    port = free_port()
+    temp = tmp_path / "nginx"
+    temp.mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""
+daemon off;
+pid {temp}/nginx.pid;
+error_log {temp}/error.log;
+events {{}}
+http {{
+  access_log {temp}/access.log;
+  client_body_temp_path {temp}/body;
+  proxy_temp_path {temp}/proxy;
+  fastcgi_temp_path {temp}/fastcgi;
+  uwsgi_temp_path {temp}/uwsgi;
+  scgi_temp_path {temp}/scgi;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name localhost;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    location {path}/ {{
+      proxy_pass {upstream}{path}/;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_read_timeout 3600s;
+    }}
+  }}
+}}
+""")
+    process = subprocess.Popen([nginx, "-c", str(conf), "-p", str(temp)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        import socket
+        import time
+
+        deadline = time.monotonic() + 15
+        while True:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else "nginx exited"
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            assert time.monotonic() < deadline, "nginx did not listen"
+            time.sleep(0.1)
+        yield f"https://localhost:{port}{path}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def tls_page(browser):
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1000, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+def test_the_app_behind_a_tls_proxy_at_a_path_logs_in(tmp_path, tls_page):
+    proxy = lambda server: tls_proxy(tmp_path, "/apps/demo", server)  # noqa: E731
+    with stranger_app(tmp_path, base_path="/apps/demo", public_url=proxy) as url:
+        assert url.startswith("https://localhost:") and url.endswith("/apps/demo")
+        tls_page.goto(url + "/")
+        sign_in(tls_page)
+        expect_hello(tls_page)
+
+
+def test_a_configured_redirect_uri_overrides_the_derived_one(tmp_path, page):
+    # The provider knows only the configured URI (the component's page with a query of its
+    # own): the login works only if the component sends exactly that one.
+    port = free_port()
+    configured = f"http://127.0.0.1:{port}{COMPONENT_PATH}?from=config"
+    with stranger_app(tmp_path, redirect_uri=configured, port=port) as url:
+        assert url == f"http://127.0.0.1:{port}"
+        requests_seen = []
+        page.context.on("request", lambda r: requests_seen.append(r.url) if "/auth?" in r.url else None)
+        page.goto(url)
+        sign_in(page)
+        expect_hello(page)
+        assert any("redirect_uri=" + quote(configured, safe="") in u for u in requests_seen), requests_seen

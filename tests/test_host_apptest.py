@@ -260,6 +260,21 @@ def test_an_invalid_value_gives_one_on_error_and_clears_the_session(fake, config
     assert seen(at)[-1].data["code"] == "invalid_event"
 
 
+def test_a_forged_far_future_seq_is_refused_and_later_events_still_arrive(fake, config, provider):
+    at = gated(config).run()
+    nonce = fake.args["nonce"]
+    fake.value = status(2**53 - 1, status="Logged out")
+    at.run()
+    assert [e.data["code"] for e in seen(at) if e.name == "onError"] == ["invalid_event"]
+    assert fake.args["ack"] == 0, "the forged seq was not taken as handled"
+    now_ms = int(time.time() * 1000)
+    fake.value = status(now_ms, session=session_for(provider, nonce))
+    at.run()
+    assert markdown(at) == ["Welcome Alice Example"]
+    at.run()
+    assert fake.args["ack"] == now_ms, "acknowledged on the next render"
+
+
 def test_events_outside_the_allowed_list_become_on_error(fake, config):
     at = AppTest.from_function(host_app, kwargs={"config": config, "events": ["onStatusUpdate"]}).run()
     assert fake.args["events"] == ["onStatusUpdate"] and fake.args["width"] == 300
