@@ -67,7 +67,10 @@ mod tests {
         assert!(is_lapsed(far, 100) && may_take(Some(far), "tab-a", 100));
         let ahead = lease_value("tab-b", 200);
         assert!(is_lapsed(&ahead, 100), "taken by a clock 100 s ahead");
-        assert!(!is_lapsed(&ahead, 200) && !is_lapsed(&ahead, 229), "taken now, it runs");
+        assert!(
+            !is_lapsed(&ahead, 200) && !is_lapsed(&ahead, 229),
+            "taken now, it runs"
+        );
     }
 
     #[test]

@@ -873,7 +873,12 @@ impl Controller {
         let claims = match &tokens.id_token {
             None => None,
             Some(id_token) => {
-                let previous = nonce_of(session.token.value_id_token.expose());
+                let login_token = session.login_id_token.as_ref();
+                let previous = nonce_of(
+                    login_token
+                        .unwrap_or(&session.token.value_id_token)
+                        .expose(),
+                );
                 let previous = previous.unwrap_or_else(|| crate::secret::Secret::new(""));
                 let expected = Expected {
                     issuer: &config.issuer,

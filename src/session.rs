@@ -5,7 +5,7 @@
 
 use crate::json::{Json, JsonError};
 use crate::oidc::authorize::PendingLogin;
-use crate::oidc::claims::IdClaims;
+use crate::oidc::claims::{nonce_of, IdClaims};
 use crate::oidc::token::TokenSet;
 use crate::oidc::UnixSeconds;
 use crate::secret::Secret;
@@ -113,6 +113,10 @@ pub struct Session {
     pub refresh_token: Option<Secret>,
     /// The granted scopes.
     pub scopes: Vec<String>,
+    /// The login's own ID token, kept once a refresh brought one without a `nonce` (OpenID
+    /// Connect Core §12.2 allows it): Python accepts such a token only next to the nonce-bearing
+    /// one of the login, with the same issuer, audience and subject.
+    pub login_id_token: Option<Secret>,
 }
 
 /// Why a stored session was refused.
@@ -163,10 +167,10 @@ impl Session {
         json.to_string()
     }
 
-    /// What Python receives: user, email, token {value, value_id_token, expiry} and scopes;
-    /// never the refresh token.
+    /// What Python receives: user, email, token {value, value_id_token, expiry}, scopes, and
+    /// the login's ID token after a refresh without a nonce; never the refresh token.
     pub fn public_json(&self) -> Json {
-        Json::object([
+        let mut json = Json::object([
             ("user", Json::from(self.user.as_str())),
             (
                 "email",
@@ -187,7 +191,11 @@ impl Session {
                 "scopes",
                 Json::Array(self.scopes.iter().map(|s| Json::from(s.as_str())).collect()),
             ),
-        ])
+        ]);
+        if let (Json::Object(pairs), Some(login)) = (&mut json, &self.login_id_token) {
+            pairs.push(("login_id_token".into(), Json::from(login.expose())));
+        }
+        json
     }
 
     /// Reads a stored session: size-limited, parsed, every field checked.
@@ -229,6 +237,10 @@ impl Session {
             },
             refresh_token,
             scopes,
+            login_id_token: match json.get_present("login_id_token") {
+                None => None,
+                Some(_) => Some(Secret::new(text(&json, "login_id_token")?)),
+            },
         })
     }
 
@@ -263,6 +275,16 @@ impl Session {
             (None, None) => previous?.token.expiry,
         };
         let scope = tokens.scope.as_deref().unwrap_or(requested);
+        // A refreshed ID token without a nonce needs the login's own next to it.
+        let login_id_token = match previous {
+            Some(previous) if nonce_of(id_token.expose()).is_none() => {
+                previous.login_id_token.clone().or_else(|| {
+                    nonce_of(previous.token.value_id_token.expose())
+                        .map(|_| previous.token.value_id_token.clone())
+                })
+            }
+            _ => None,
+        };
         Some(Session {
             user,
             email,
@@ -275,6 +297,7 @@ impl Session {
                 .refresh_token
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
             scopes: scope.split_whitespace().map(str::to_owned).collect(),
+            login_id_token,
         })
     }
 

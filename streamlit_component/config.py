@@ -107,6 +107,9 @@ class AuthConfig:
         Accepted signature algorithms, a subset of :data:`ALLOWED_ALGORITHMS`.
     leeway_s : int
         Clock leeway for ``exp``, ``iat`` and ``nbf``, at most 60 s.
+    max_session_s : int
+        How long a login lasts through refreshes whose ID tokens carry no ``nonce``, counted
+        from the login (1 minute to 30 days; 24 hours by default).
     """
 
     issuer: str
@@ -123,6 +126,7 @@ class AuthConfig:
     hostname: str = ""
     algorithms: tuple[str, ...] = ALLOWED_ALGORITHMS
     leeway_s: int = 30
+    max_session_s: int = 24 * 3600
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> AuthConfig:
@@ -185,6 +189,7 @@ class AuthConfig:
             hostname=read.text("hostname", allow_empty=True) or "",
             algorithms=algorithms,
             leeway_s=read.integer("leeway_s", 30, 0, MAX_LEEWAY_S),
+            max_session_s=read.integer("max_session_s", 24 * 3600, 60, 30 * 24 * 3600),
         )
 
     @classmethod

@@ -36,7 +36,12 @@ def verify_session(verifier: TokenVerifier, reported: Any) -> dict[str, Any]:
     access, id_token, expiry = token.get("value"), token.get("value_id_token"), token.get("expiry")
     if not isinstance(access, str) or not access or isinstance(expiry, bool) or not isinstance(expiry, int):
         raise VerificationError("malformed_session", "the reported token needs `value` and an integer `expiry`")
-    claims = verifier.verify_id_token(id_token)
+    login_token = reported.get("login_id_token")
+    if login_token is None:
+        claims = verifier.verify_id_token(id_token)
+    else:
+        # After a refresh whose ID token has no nonce: paired with the login's own.
+        claims = verifier.verify_refreshed_id_token(id_token, login_token)
     scopes: list[str] = []
     expiry = min(expiry, int(claims["exp"]))
     if verifier.is_api_token(access):

@@ -244,16 +244,48 @@ class TokenVerifier:
         VerificationError
             On any failed check.
         """
-        header, claims = self._verified(token)
+        claims = self._id_claims(token)
+        self._check_nonce(claims)
+        return claims
+
+    def verify_refreshed_id_token(self, token: Any, login_token: Any) -> dict[str, Any]:
+        """The claims of an ID token from a refresh, which may carry no ``nonce`` (OpenID Connect
+        Core §12.2). Without one it is accepted only next to ``login_token``, the login's own ID
+        token: valid for this client with a nonce issued here (its expiry may have passed), issued
+        at most ``max_session_s`` ago, with the same ``iss``, ``aud`` and ``sub`` (and ``sid``
+        when both carry one).
+
+        Raises
+        ------
+        VerificationError
+            On any failed check; ``session_too_old`` or ``refresh_mismatch`` for the pairing.
+        """
+        claims = self._id_claims(token)
+        if "nonce" in claims:
+            self._check_nonce(claims)
+            return claims
+        login = self._id_claims(login_token, allow_expired=True, max_age_s=self.config.max_session_s)
+        self._check_nonce(login)
+        for claim in ("iss", "aud", "sub"):
+            if claims.get(claim) != login.get(claim):
+                raise VerificationError("refresh_mismatch", f"the refreshed ID token's `{claim}` differs from the login's")
+        if "sid" in claims and "sid" in login and claims["sid"] != login["sid"]:
+            raise VerificationError("refresh_mismatch", "the refreshed ID token's `sid` differs from the login's")
+        return claims
+
+    def _id_claims(self, token: Any, *, allow_expired: bool = False, max_age_s: float = 0) -> dict[str, Any]:
+        header, claims = self._verified(token, allow_expired=allow_expired, max_age_s=max_age_s)
         if str(header.get("typ", "")).lower() in _ACCESS_TOKEN_TYPES:
             raise VerificationError("wrong_token_type", "an access token was offered as the ID token")
         audiences = self._audiences(claims)
         if self.config.client_id not in audiences or any(a != self.config.client_id for a in audiences):
             raise VerificationError("invalid_audience", "the ID token is not (only) for this client")
         self._check_azp(claims)
+        return claims
+
+    def _check_nonce(self, claims: Mapping[str, Any]) -> None:
         if claims.get("nonce") not in self.nonces:
             raise VerificationError("invalid_nonce", "the ID token's nonce was not issued by this server")
-        return claims
 
     def is_api_token(self, token: Any) -> bool:
         """Whether ``token`` is a JWT whose ``aud`` names the configured API (unverified look)."""
@@ -301,8 +333,11 @@ class TokenVerifier:
             return [s for s in scp if isinstance(s, str)]
         return []
 
-    def _verified(self, token: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Header and claims of a token with a valid signature and valid common claims."""
+    def _verified(self, token: Any, *, allow_expired: bool = False,
+                  max_age_s: float = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Header and claims of a token with a valid signature and valid common claims
+        (``allow_expired``: ``exp`` may have passed; ``max_age_s``: the bound on ``iat``'s age
+        instead of :data:`MAX_TOKEN_AGE_S`)."""
         if not isinstance(token, str) or not token:
             raise VerificationError("malformed_token", "the token is not a string")
         if len(token) > MAX_TOKEN_BYTES:
@@ -334,22 +369,24 @@ class TokenVerifier:
             claims = None
         if not isinstance(claims, dict):
             raise VerificationError("malformed_token", "the token's payload is not a JSON object")
-        self._check_common(claims)
+        self._check_common(claims, allow_expired, max_age_s or MAX_TOKEN_AGE_S)
         return header, claims
 
-    def _check_common(self, claims: dict[str, Any]) -> None:
+    def _check_common(self, claims: dict[str, Any], allow_expired: bool = False,
+                      max_age_s: float = MAX_TOKEN_AGE_S) -> None:
         if claims.get("iss") != self.config.issuer:
             raise VerificationError("invalid_issuer", "the token is from another issuer")
         for claim in ("exp", "iat"):
             if not _number(claims.get(claim)):
                 raise VerificationError("missing_claim", f"the token has no valid `{claim}`")
         now, leeway = self.clock(), self.config.leeway_s
-        if claims["exp"] + leeway <= now:
+        if claims["exp"] + leeway <= now and not allow_expired:
             raise VerificationError("expired", "the token has expired")
         if claims["iat"] - leeway > now:
             raise VerificationError("issued_in_future", "the token is issued in the future")
-        if now - claims["iat"] > MAX_TOKEN_AGE_S + leeway:
-            raise VerificationError("token_too_old", "the token was issued too long ago")
+        if now - claims["iat"] > max_age_s + leeway:
+            code = "session_too_old" if allow_expired else "token_too_old"
+            raise VerificationError(code, "the token was issued too long ago")
         if "nbf" in claims and (not _number(claims["nbf"]) or claims["nbf"] - leeway > now):
             raise VerificationError("not_yet_valid", "the token is not valid yet")
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:

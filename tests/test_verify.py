@@ -412,3 +412,53 @@ def test_real_tokens_from_the_local_provider_are_verified(nonces):
         stored = verify_session(verifier, session(tokens["access_token"], tokens["id_token"], int(time.time()) + 300))
         assert stored["user"] == "Alice Example" and "read:chart" in stored["scopes"]
         refused(TokenVerifier(config, nonces=NonceRegistry()), tokens["id_token"], "invalid_nonce")
+
+
+# --- refreshed ID tokens without a nonce (OpenID Connect Core §12.2) --------------------------
+
+def refresh_pair(provider, nonce, *, login=None, refreshed=None):
+    now = int(time.time())
+    login_claims = provider.id_claims(nonce, **{"exp": now - 600, "iat": now - 900, "sid": "s-1", **(login or {})})
+    refreshed_claims = provider.id_claims(None, **{"sid": "s-1", **(refreshed or {})})
+    return provider.mint(refreshed_claims), provider.mint(login_claims)
+
+
+def test_a_refreshed_id_token_without_a_nonce_is_paired_with_the_login_token(provider, verifier, nonces):
+    token, login = refresh_pair(provider, nonces.issue())
+    assert verifier.verify_refreshed_id_token(token, login)["sub"] == "alice"
+    refused(verifier, token, "invalid_nonce")  # on its own, it is not a login
+    session = verify_session(verifier, {"token": {"value": "opaque", "value_id_token": token, "expiry": 2**40},
+                                        "login_id_token": login})
+    assert session["user"] == "Alice Example" and "login_id_token" not in session
+
+
+@pytest.mark.parametrize(("login", "refreshed", "code"), [
+    ({}, {"sub": "bob"}, "refresh_mismatch"),
+    ({}, {"sid": "s-2"}, "refresh_mismatch"),
+    ({"aud": "another-client"}, {}, "invalid_audience"),
+    ({"iat": int(time.time()) - 2 * 24 * 3600}, {}, "session_too_old"),
+])
+def test_a_refreshed_token_must_match_a_recent_login(provider, verifier, nonces, login, refreshed, code):
+    token, login_token = refresh_pair(provider, nonces.issue(), login=login, refreshed=refreshed)
+    with pytest.raises(VerificationError) as error:
+        verifier.verify_refreshed_id_token(token, login_token)
+    assert error.value.code == code
+
+
+def test_the_login_token_needs_a_nonce_issued_here_and_a_valid_signature(provider, verifier, nonces):
+    token, login = refresh_pair(provider, "not-issued-here-0123456789")
+    with pytest.raises(VerificationError) as error:
+        verifier.verify_refreshed_id_token(token, login)
+    assert error.value.code == "invalid_nonce"
+    token, login = refresh_pair(provider, nonces.issue())
+    header, payload, signature = login.split(".")
+    forged = f"{header}.{payload[:-4]}AAAA.{signature}"
+    with pytest.raises(VerificationError) as error:
+        verifier.verify_refreshed_id_token(token, forged)
+    assert error.value.code in ("invalid_signature", "malformed_token")
+
+
+def test_a_refreshed_token_with_a_nonce_stands_alone(provider, verifier, nonces):
+    nonce = nonces.issue()
+    token = provider.mint(provider.id_claims(nonce))
+    assert verifier.verify_refreshed_id_token(token, None)["nonce"] == nonce

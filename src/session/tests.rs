@@ -13,6 +13,7 @@ fn session() -> Session {
         },
         refresh_token: Some(Secret::new("refresh-1")),
         scopes: vec!["openid".into(), "read:chart".into()],
+        login_id_token: None,
     }
 }
 
@@ -294,4 +295,65 @@ fn expired_pending_logins_and_lapsed_leases_are_stale() {
             r2.as_str()
         ]
     );
+}
+
+/// An unsigned JWT with these claims (the session only reads `nonce` from it).
+fn jwt(claims: &str) -> String {
+    let part = |text: &str| crate::encoding::base64url_encode(text.as_bytes());
+    format!("{}.{}.sig", part(r#"{"alg":"RS256"}"#), part(claims))
+}
+
+#[test]
+fn a_refresh_without_a_nonce_keeps_the_login_id_token_for_python() {
+    let login_token = jwt(r#"{"sub":"bob","nonce":"n-1"}"#);
+    let mut old = session();
+    old.token.value_id_token = Secret::new(login_token.as_str());
+    let plain = jwt(r#"{"sub":"bob"}"#);
+    let first = Session::from_token_set(
+        token_set(Some(&plain), Some("refresh-2"), Some(60)),
+        Some(&claims()),
+        Some(&old),
+        "openid",
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        first.login_id_token.as_ref().map(Secret::expose),
+        Some(login_token.as_str())
+    );
+    assert_eq!(
+        first
+            .public_json()
+            .get("login_id_token")
+            .and_then(Json::as_str),
+        Some(login_token.as_str()),
+        "Python gets it next to the refreshed token"
+    );
+    assert_eq!(Session::from_stored(&first.to_stored()), Ok(first.clone()));
+    let second = Session::from_token_set(
+        token_set(Some(&plain), Some("refresh-3"), Some(60)),
+        Some(&claims()),
+        Some(&first),
+        "openid",
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        second.login_id_token, first.login_id_token,
+        "kept refresh after refresh"
+    );
+    let with_nonce = jwt(r#"{"sub":"bob","nonce":"n-1"}"#);
+    let third = Session::from_token_set(
+        token_set(Some(&with_nonce), None, Some(60)),
+        Some(&claims()),
+        Some(&second),
+        "openid",
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        third.login_id_token, None,
+        "a token with its nonce stands alone"
+    );
+    assert!(session().public_json().get("login_id_token").is_none());
 }

@@ -19,6 +19,7 @@ fn session(expiry: UnixSeconds, refresh: bool) -> Session {
         },
         refresh_token: refresh.then(|| Secret::new("refresh")),
         scopes: vec!["openid".into()],
+        login_id_token: None,
     }
 }
 

@@ -1,0 +1,155 @@
+"""The core flows against every provider implementation of the matrix, in real Streamlit (the
+Python host verifying every login) and real Chromium:
+
+- `oidc-provider`: node oidc-provider, this project's local provider (examples/idp);
+- `oidc-provider-coop`: the same with `Cross-Origin-Opener-Policy: same-origin` on every page,
+  as large hosted providers send: the popup loses its opener;
+- `django-oauth-toolkit`: Django OAuth Toolkit (Python), configured as its documentation says,
+  Django's defaults on (COOP same-origin included).
+
+Flows: login, reload, second tab, logout followed by every tab; refresh over two token
+lifetimes with Python keeping the login; logout that ends the provider's session."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import ARTIFACTS, ROOT, free_port, streamlit_server, wait_for_http
+from idp import CLIENT_ID, running_idp
+from login_flow import component, expect_logged_out, fill_sign_in_form, open_login_popup, our_storage
+
+APP = ROOT / "tests" / "apps" / "host_app.py"
+DOT = ROOT / "tests" / "providers" / "dot_idp.py"
+COMPONENT_PATH = "/component/streamlit_component.login/index.html"
+PROVIDERS = ["oidc-provider", "oidc-provider-coop", "django-oauth-toolkit"]
+
+
+@contextlib.contextmanager
+def django_oauth_toolkit(port: int, redirect_uri: str, origin: str, tmp_path, ttl_s: int | None) -> Iterator[str]:
+    """Django OAuth Toolkit on `port` with the public client registered for `redirect_uri`;
+    yields its issuer."""
+    env = dict(os.environ, DOT_PORT=str(port), DOT_REDIRECT_URIS=redirect_uri, DOT_ORIGINS=origin,
+               DOT_DB=str(tmp_path / "dot.sqlite3"))
+    if ttl_s:
+        env.update(DOT_ACCESS_TOKEN_TTL=str(ttl_s), DOT_ID_TOKEN_TTL=str(ttl_s))
+    issuer = f"http://localhost:{port}/o"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / f"dot-{port}.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, str(DOT)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_http(f"{issuer}/.well-known/openid-configuration", 60, process)
+            yield issuer
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def app_with(kind: str, tmp_path, ttl_s: int | None = None, **config) -> Iterator[str]:
+    """The host test app against a fresh provider of `kind`; yields the app's URL."""
+    port = free_port()
+    issuer = f"http://localhost:{port}" + ("/o" if kind == "django-oauth-toolkit" else "")
+    host_config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": kind, "scope": "openid profile email",
+                   **config}
+    env = dict(os.environ, HOST_CONFIG=json.dumps(host_config))
+    with streamlit_server(APP, env=env) as url:
+        redirect = url + COMPONENT_PATH
+        if kind == "django-oauth-toolkit":
+            provider = django_oauth_toolkit(port, redirect, url, tmp_path, ttl_s)
+        else:
+            ttls = {"access_token": ttl_s, "id_token": ttl_s} if ttl_s else {}
+            provider = running_idp([redirect], port=port, coop="same-origin" if kind.endswith("coop") else None,
+                                   **ttls)
+        with provider:
+            yield url
+
+
+def open_app(page: Page, url: str) -> Page:
+    page.goto(url)
+    expect(page.get_by_text("Host test app")).to_be_visible(timeout=30_000)
+    return page
+
+
+def verified(page: Page, user: str = "Alice Example", timeout: int = 30_000) -> None:
+    expect(page.get_by_text(f"verified: {user} <")).to_be_visible(timeout=timeout)
+
+
+def nobody(page: Page, timeout: int = 30_000) -> None:
+    expect(page.get_by_text("verified: nobody")).to_be_visible(timeout=timeout)
+
+
+def log_in(page: Page, user: str = "alice") -> None:
+    popup = open_login_popup(page)
+    fill_sign_in_form(popup, user, f"{user}-password")
+    verified(page, "Alice Example" if user == "alice" else "Bob Example")
+
+
+def token_tail(page: Page) -> str:
+    return page.get_by_text(re.compile("^token ends ")).inner_text()
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_login_reload_second_tab_and_logout(kind, tmp_path, page):
+    with app_with(kind, tmp_path) as url:
+        open_app(page, url)
+        nobody(page)
+        log_in(page)
+        page.reload()
+        verified(page)
+        other = open_app(page.context.new_page(), url)
+        verified(other)
+        component(other).get_by_role("button", name="Click to logout...").click()
+        nobody(other)
+        nobody(page)
+        expect_logged_out(page, kind)
+        assert our_storage(page) == {}
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_refresh_over_two_token_lifetimes_keeps_the_login_in_python(kind, tmp_path, page):
+    # 10-second tokens, refreshed one heartbeat before they end: two lifetimes take ~20 s.
+    with app_with(kind, tmp_path, ttl_s=10, heartbeat_s=1) as url:
+        open_app(page, url)
+        log_in(page)
+        tails = [token_tail(page)]
+        deadline = time.monotonic() + 60
+        while len(tails) < 3 and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+            verified(page, timeout=1_000)  # Python never lets go of the login meanwhile
+            with contextlib.suppress(Exception):
+                tail = token_tail(page)
+                if tail != tails[-1]:
+                    tails.append(tail)
+        assert len(tails) == 3, f"two refreshes within a minute: {tails}"
+        events = page.get_by_text(re.compile("^events: ")).inner_text()
+        assert "onError" not in events, events
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_logout_ends_the_provider_session(kind, tmp_path, page):
+    with app_with(kind, tmp_path, end_session=True) as url:
+        open_app(page, url)
+        log_in(page)
+        with page.expect_popup() as logout_info:
+            component(page).get_by_role("button", name="Click to logout...").click()
+        logout = logout_info.value
+        nobody(page)
+        # The provider's end-session page sends the popup back to the component, which closes
+        # it (or says it is done where the provider cut it off).
+        with contextlib.suppress(Exception):
+            expect(logout.locator("body")).to_contain_text("Logged out", timeout=15_000)
+        # Logging in again asks for the password: the provider's session is gone.
+        popup = open_login_popup(page)
+        expect(popup.get_by_label("Password")).to_be_visible()
+        fill_sign_in_form(popup, "bob", "bob-password")
+        verified(page, "Bob Example")
