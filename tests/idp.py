@@ -34,9 +34,10 @@ class Provider:
 
 @contextlib.contextmanager
 def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | None = None,
-                **ttls: int) -> Iterator[Provider]:
+                refresh_nonce: bool = True, **ttls: int) -> Iterator[Provider]:
     """The provider on `port` (default: a free loopback port); `ttls` sets IDP_*_TTL variables
-    (seconds); `coop` a Cross-Origin-Opener-Policy header on every page."""
+    (seconds); `coop` a Cross-Origin-Opener-Policy header on every page; `refresh_nonce=False`
+    leaves the nonce out of ID tokens from a refresh."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the provider's packages are missing: run `make idp`")
     port = port or free_port()
@@ -45,6 +46,8 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
     env.update({f"IDP_{name.upper()}_TTL": str(value) for name, value in ttls.items()})
     if coop:
         env["IDP_COOP"] = coop
+    if not refresh_nonce:
+        env["IDP_REFRESH_NONCE"] = "omit"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / f"idp-{port}.log", "wb") as log:
         process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -64,6 +64,19 @@ def test_refresh_tokens_rotate_and_the_old_one_dies(provider):
     assert reused.json()["error"] == "invalid_grant"
 
 
+@pytest.mark.parametrize("keep_nonce", [True, False])
+def test_refreshed_id_tokens_carry_the_nonce_unless_told_to_omit_it(keep_nonce):
+    with running_idp([REDIRECT_URI], refresh_nonce=keep_nonce) as provider:
+        verifier, challenge = pkce_pair()
+        callback = login_code(provider, "bob", "bob-password", challenge=challenge, state="s" * 16, nonce="n" * 16)
+        tokens = exchange(provider, callback["code"], verifier).json()
+        assert signed_claims(provider, tokens["id_token"], CLIENT_ID)["nonce"] == "n" * 16
+        renewed = refresh(provider, tokens["refresh_token"]).json()
+        claims = signed_claims(provider, renewed["id_token"], CLIENT_ID)
+        assert claims["sub"] == "bob"
+        assert claims.get("nonce") == ("n" * 16 if keep_nonce else None)
+
+
 def test_a_wrong_password_is_refused_on_the_form(provider):
     _, challenge = pkce_pair()
     result = login_code(provider, "alice", "wrong", challenge=challenge, state="s" * 16, nonce="n" * 16)

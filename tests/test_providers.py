@@ -4,6 +4,7 @@ Python host verifying every login) and real Chromium:
 - `oidc-provider`: node oidc-provider, this project's local provider (examples/idp);
 - `oidc-provider-coop`: the same with `Cross-Origin-Opener-Policy: same-origin` on every page,
   as large hosted providers send: the popup loses its opener;
+- `oidc-provider-no-refresh-nonce`: the same whose refreshed ID tokens carry no `nonce`;
 - `django-oauth-toolkit`: Django OAuth Toolkit (Python), configured as its documentation says,
   Django's defaults on (COOP same-origin included).
 
@@ -31,7 +32,7 @@ from login_flow import component, expect_logged_out, fill_sign_in_form, open_log
 APP = ROOT / "tests" / "apps" / "host_app.py"
 DOT = ROOT / "tests" / "providers" / "dot_idp.py"
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
-PROVIDERS = ["oidc-provider", "oidc-provider-coop", "django-oauth-toolkit"]
+PROVIDERS = ["oidc-provider", "oidc-provider-coop", "oidc-provider-no-refresh-nonce", "django-oauth-toolkit"]
 
 
 @contextlib.contextmanager
@@ -69,7 +70,7 @@ def app_with(kind: str, tmp_path, ttl_s: int | None = None, **config) -> Iterato
         else:
             ttls = {"access_token": ttl_s, "id_token": ttl_s} if ttl_s else {}
             provider = running_idp([redirect], port=port, coop="same-origin" if kind.endswith("coop") else None,
-                                   **ttls)
+                                   refresh_nonce=not kind.endswith("no-refresh-nonce"), **ttls)
         with provider:
             yield url
 

@@ -13,6 +13,8 @@
 //   IDP_COOP                 a Cross-Origin-Opener-Policy for every page (e.g. same-origin, as
 //                            Django's default and large hosted providers send): the login popup
 //                            then loses its opener while it is at the provider
+//   IDP_REFRESH_NONCE        "omit": ID tokens from a refresh carry no nonce (OpenID Connect
+//                            Core 12.2 allows it; Django OAuth Toolkit and others do it)
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -120,6 +122,15 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+
+if (env('IDP_REFRESH_NONCE', 'keep') === 'omit') {
+  const payload = provider.IdToken.prototype.payload;
+  provider.IdToken.prototype.payload = async function payloadWithoutRefreshNonce() {
+    const claims = await payload.call(this);
+    if (this.ctx?.oidc?.params?.grant_type === 'refresh_token') delete claims.nonce;
+    return claims;
+  };
+}
 
 function escape(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
