@@ -99,6 +99,15 @@ def streamlit_server(
                 process.wait()
 
 
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A certificate for `localhost` valid one day, made with openssl; (certificate, key)."""
+    cert, key = directory / "localhost-cert.pem", directory / "localhost-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         pass

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Frame, Page, expect
 
 from conftest import ROOT, free_port, streamlit_server
+from servers import self_signed_cert
 from idp import CLIENT_ID, running_idp
 from login_flow import (
     component, expect_logged_in, fill_sign_in_form, log_in_remembered, open_login_popup, our_storage, sign_in,
@@ -260,10 +261,7 @@ def tls_proxy(tmp_path: Path, path: str, upstream: str) -> Iterator[str]:
     import subprocess
 
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = self_signed_cert(tmp_path)
     port = free_port()
     temp = tmp_path / "nginx"
     temp.mkdir()

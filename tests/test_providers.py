@@ -6,7 +6,9 @@ Python host verifying every login) and real Chromium:
   as large hosted providers send: the popup loses its opener;
 - `oidc-provider-no-refresh-nonce`: the same whose refreshed ID tokens carry no `nonce`;
 - `django-oauth-toolkit`: Django OAuth Toolkit (Python), configured as its documentation says,
-  Django's defaults on (COOP same-origin included).
+  Django's defaults on (COOP same-origin included); its refreshed ID tokens carry no nonce;
+- `pyop`: IdentityPython's provider library (SATOSA's) served by Flask; refreshes bring no new
+  ID token.
 
 Flows: login, reload, second tab, logout followed by every tab; refresh over two token
 lifetimes with Python keeping the login; logout that ends the provider's session."""
@@ -26,13 +28,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import ARTIFACTS, ROOT, free_port, streamlit_server, wait_for_http
+from servers import self_signed_cert
 from idp import CLIENT_ID, running_idp
 from login_flow import component, expect_logged_out, fill_sign_in_form, open_login_popup, our_storage
 
 APP = ROOT / "tests" / "apps" / "host_app.py"
 DOT = ROOT / "tests" / "providers" / "dot_idp.py"
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
-PROVIDERS = ["oidc-provider", "oidc-provider-coop", "oidc-provider-no-refresh-nonce", "django-oauth-toolkit"]
+PROVIDERS = ["oidc-provider", "oidc-provider-coop", "oidc-provider-no-refresh-nonce", "django-oauth-toolkit", "pyop"]
+PYOP = ROOT / "tests" / "providers" / "pyop_idp.py"
 
 
 @contextlib.contextmanager
@@ -56,23 +60,69 @@ def django_oauth_toolkit(port: int, redirect_uri: str, origin: str, tmp_path, tt
 
 
 @contextlib.contextmanager
+def pyop_provider(port: int, redirect_uri: str, origin: str, ttl_s: int | None, cert) -> Iterator[str]:
+    """pyop on `port` over TLS (`cert`: certificate and key) with the public client registered
+    for `redirect_uri`; yields its issuer. With `ttl_s`, access tokens last that long (ID tokens
+    an hour: refreshes bring none)."""
+    env = dict(os.environ, PYOP_PORT=str(port), PYOP_REDIRECT_URIS=redirect_uri, PYOP_ORIGINS=origin,
+               PYOP_CERT=str(cert[0]), PYOP_KEY=str(cert[1]))
+    if ttl_s:
+        env["PYOP_ACCESS_TOKEN_TTL"] = str(ttl_s)
+    issuer = f"https://localhost:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / f"pyop-{port}.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, str(PYOP)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # over TLS with a certificate only the tests trust
+                assert process.poll() is None, f"pyop exited with {process.returncode}"
+                with contextlib.suppress(OSError):
+                    import ssl
+                    import urllib.request
+
+                    context = ssl.create_default_context(cafile=str(cert[0]))
+                    with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", context=context,
+                                                timeout=2):
+                        break
+                assert time.monotonic() < deadline, "pyop did not answer"
+                time.sleep(0.2)
+            yield issuer
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
 def app_with(kind: str, tmp_path, ttl_s: int | None = None, **config) -> Iterator[str]:
     """The host test app against a fresh provider of `kind`; yields the app's URL."""
     port = free_port()
-    issuer = f"http://localhost:{port}" + ("/o" if kind == "django-oauth-toolkit" else "")
+    scheme = "https" if kind == "pyop" else "http"
+    issuer = f"{scheme}://localhost:{port}" + ("/o" if kind == "django-oauth-toolkit" else "")
     host_config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": kind, "scope": "openid profile email",
                    **config}
-    env = dict(os.environ, HOST_CONFIG=json.dumps(host_config))
+    cert = self_signed_cert(tmp_path)
+    # Python trusts the provider's test certificate (the browser context ignores it).
+    env = dict(os.environ, HOST_CONFIG=json.dumps(host_config), REQUESTS_CA_BUNDLE=str(cert[0]))
     with streamlit_server(APP, env=env) as url:
         redirect = url + COMPONENT_PATH
         if kind == "django-oauth-toolkit":
             provider = django_oauth_toolkit(port, redirect, url, tmp_path, ttl_s)
+        elif kind == "pyop":
+            provider = pyop_provider(port, redirect, url, ttl_s, cert)
         else:
             ttls = {"access_token": ttl_s, "id_token": ttl_s} if ttl_s else {}
             provider = running_idp([redirect], port=port, coop="same-origin" if kind.endswith("coop") else None,
                                    refresh_nonce=not kind.endswith("no-refresh-nonce"), **ttls)
         with provider:
             yield url
+
+
+@pytest.fixture
+def page(browser):
+    """A page whose context accepts the test certificate of the TLS provider."""
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1000, "height": 800})
+    yield context.new_page()
+    context.close()
 
 
 def open_app(page: Page, url: str) -> Page:
