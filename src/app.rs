@@ -1,7 +1,7 @@
 //! Start-up: decides what this page is, wires the host link and mounts the views.
 //!
 //! Inside a frame the page is the component. At the top level it is the login popup when its
-//! address says so (`?sc_login=…`, or the provider's callback); otherwise, opened directly, the
+//! address says so (`?sc_popup=wait`, or the provider's callback); otherwise, opened directly, the
 //! dev host page in development builds and a short notice in release builds.
 
 use crate::browser::host::HostLink;

@@ -84,3 +84,12 @@ def expect_logged_out(page: Scope, hostname: str, timeout: int = 15_000) -> None
     frame = component(page)
     expect(frame.get_by_role("button", name="Click to login...")).to_be_visible(timeout=timeout)
     expect(frame.locator(".sc-text")).to_have_text(f"{hostname} (logged out)", timeout=timeout)
+
+
+def expect_replay_refused(page: Page, callback_url: str) -> None:
+    """Opens a used callback URL (the provider's answer) in a new tab: nothing takes it, the
+    page says so, and the code leaves the address bar."""
+    replay = page.context.new_page()
+    replay.goto(callback_url)
+    expect(replay.locator("body")).to_contain_text("Login failed: the app did not take this answer", timeout=30_000)
+    assert "code=" not in replay.url, "the code leaves the address bar"
