@@ -176,6 +176,40 @@ def test_the_app_embedded_in_another_site_logs_in_and_out(tmp_path, page):
         expect(component(app).get_by_role("alert")).to_have_text(BLOCKED)
 
 
+def test_the_app_embedded_where_third_party_storage_is_allowed_keeps_the_login(tmp_path, browser):
+    # A profile that allows third-party cookies (Chrome's default outside incognito): the frame
+    # gets its own partitioned storage, so the session survives a reload there.
+    import json as _json
+
+    from servers import CHROMIUM_ARGS, chromium_path
+
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(
+        _json.dumps({"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}))
+    with stranger_app(tmp_path) as url, embedding_site(url) as portal:
+        context = browser.browser_type.launch_persistent_context(
+            str(profile), executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = context.new_page()
+            page.goto(portal)
+            app = embedded_app(page)
+            expect(component(app).locator(".sc-text")).to_have_text("(logged out)", timeout=30_000)
+            expect(component(app).get_by_role("alert")).to_have_text("")
+            sign_in(app)
+            expect_hello(app)
+            page.reload()
+            app = embedded_app(page)
+            expect_hello(app)
+            expect_logged_in(app)
+            component(app).get_by_role("button", name="Click to logout...").click()
+            expect(component(app).locator(".sc-text")).to_have_text("(logged out)", timeout=30_000)
+            page.reload()
+            expect(component(embedded_app(page)).locator(".sc-text")).to_have_text("(logged out)", timeout=30_000)
+        finally:
+            context.close()
+
+
 def test_embedded_with_a_provider_that_cuts_the_popup_off_points_to_the_app_in_its_own_tab(tmp_path, page):
     with stranger_app(tmp_path, coop="same-origin") as url, embedding_site(url) as portal:
         page.goto(portal)
