@@ -421,11 +421,27 @@ impl Controller {
     }
 
     fn cancel_login(&self) {
+        let redirect_uri = {
+            let inner = self.0.borrow();
+            inner
+                .login
+                .as_ref()
+                .map(|l| l.pending.client.redirect_uri.clone())
+        };
         self.end_login(true);
         self.emit(
             ON_ACTION_REQUEST,
             Json::object([("action", Json::from("cancel_login"))]),
         );
+        // The usual reason to cancel a login that went nowhere: the provider refused this
+        // app's redirect URI on its own page, which the component cannot see.
+        if let Some(uri) = redirect_uri {
+            let message = format!(
+                "Login cancelled. If the sign-in page refused this app's address, register \
+                 this redirect URI at the provider: {uri}"
+            );
+            self.0.borrow().view.message.set(Some(message));
+        }
         self.show();
     }
 
@@ -668,9 +684,20 @@ impl Controller {
         };
         if timed_out {
             self.end_login(true);
+            let uri = self
+                .0
+                .borrow()
+                .config
+                .as_ref()
+                .map(|c| c.client.redirect_uri.clone());
             self.fail(&Failure::new(
                 "login_timeout",
-                "The login took longer than 10 minutes and was stopped.",
+                format!(
+                    "The login took longer than 10 minutes and was stopped. If the sign-in \
+                     page refused this app's address, register this redirect URI at the \
+                     provider: {}",
+                    uri.unwrap_or_default()
+                ),
             ));
             self.show();
         } else if closed && !waiting {

@@ -29,9 +29,11 @@ COMPONENT_PATH = "/component/streamlit_component.login/index.html"
 
 @contextlib.contextmanager
 def stranger_app(tmp_path: Path, *options: str, base_path: str = "", coop: str | None = None,
-                 public_url=None, redirect_uri: str | None = None, port: int | None = None) -> Iterator[str]:
+                 public_url=None, redirect_uri: str | None = None, port: int | None = None,
+                 provider_uri: str | None = None) -> Iterator[str]:
     """The stranger's app with an `[auth]` of only the required keys (and `redirect_uri` when
-    given), against a fresh provider (with `coop` on its pages); yields the app's URL.
+    given), against a fresh provider (with `coop` on its pages) that knows `provider_uri` as
+    redirect URI (by default the one the app uses); yields the app's URL.
     `public_url(server_url)`, when given, starts what serves the app to the browser (a proxy)
     and yields the app's URL there."""
     idp_port = free_port()
@@ -52,7 +54,8 @@ def stranger_app(tmp_path: Path, *options: str, base_path: str = "", coop: str |
         app = f"{url}{base_path}"
         if public_url is not None:
             app = stack.enter_context(public_url(url))
-        stack.enter_context(running_idp([redirect_uri or app + COMPONENT_PATH], port=idp_port, coop=coop))
+        registered = provider_uri or redirect_uri or app + COMPONENT_PATH
+        stack.enter_context(running_idp([registered], port=idp_port, coop=coop))
         yield app
 
 
@@ -360,6 +363,23 @@ def test_the_app_behind_a_tls_proxy_at_a_path_logs_in(tmp_path, tls_page):
         tls_page.goto(url + "/")
         sign_in(tls_page)
         expect_hello(tls_page)
+
+
+def test_a_redirect_uri_the_provider_refuses_is_named_on_cancel(tmp_path, page):
+    # The provider knows another URI: it refuses the request on its own page, which the
+    # component cannot read; cancelling names the exact URI to register.
+    port = free_port()
+    registered = f"http://127.0.0.1:{port}{COMPONENT_PATH}?registered=elsewhere"
+    with stranger_app(tmp_path, port=port, provider_uri=registered) as url:
+        page.goto(url)
+        frame = component(page)
+        with page.expect_popup() as popup_info:
+            frame.get_by_role("button", name="Click to login...").click()
+        expect(popup_info.value.locator("body")).to_contain_text("redirect_uri", timeout=30_000)
+        frame.get_by_role("button", name="Cancel login").click()
+        expect(frame.get_by_role("alert")).to_have_text(
+            "Login cancelled. If the sign-in page refused this app's address, register this redirect URI at the "
+            f"provider: {url}{COMPONENT_PATH}")
 
 
 def test_a_configured_redirect_uri_overrides_the_derived_one(tmp_path, page):
