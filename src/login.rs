@@ -7,6 +7,7 @@ use crate::browser::handoff as glue;
 use crate::browser::host::HostLink;
 use crate::browser::http::{self, HttpError};
 use crate::browser::listener::Listener;
+use crate::browser::locks;
 use crate::browser::storage::{self, StorageListener, Store};
 use crate::browser::timer::Interval;
 use crate::browser::{crypto, page, popup_window};
@@ -813,8 +814,62 @@ impl Controller {
         );
     }
 
-    /// Starts a refresh unless one runs here or in another tab; whether it started.
+    /// Starts a refresh unless one runs here or in another tab; whether it started (with Web
+    /// Locks, whether it was tried: another tab's refresh is then found out asynchronously,
+    /// and a command reports it).
     fn refresh(&self, session: Session, command: Option<Command>) -> bool {
+        let (window, lock) = {
+            let inner = self.0.borrow();
+            (inner.window.clone(), inner.key(KeyKind::Lease))
+        };
+        match lock {
+            Some(lock) if locks::available(&window) => self.refresh_locked(session, command, lock),
+            _ => self.refresh_leased(session, command),
+        }
+    }
+
+    /// Single flight with the Web Locks API: the tab that gets the lock refreshes what is
+    /// stored now; a tab that finds it held leaves the refresh to its holder.
+    fn refresh_locked(&self, session: Session, command: Option<Command>, lock: String) -> bool {
+        if std::mem::replace(&mut self.0.borrow_mut().refreshing, true) {
+            return false;
+        }
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let window = this.0.borrow().window.clone();
+            let worker = this.clone();
+            let work = move || async move {
+                // Another tab may have refreshed meanwhile: its refresh token is spent.
+                if worker.0.borrow().stored_session().as_ref() != Some(&session) {
+                    return None;
+                }
+                let result = worker.run_refresh(&session).await;
+                Some((session, result))
+            };
+            match locks::run_if_available(&window, &lock, work).await {
+                Ok(Some(Some((session, result)))) => this.refresh_done(&session, result, command),
+                outcome => {
+                    // Not this tab's turn: the holder's write comes as a storage event, and
+                    // the heartbeat looks again (looking now would ask for the lock at once,
+                    // again and again, while another tab holds it).
+                    this.0.borrow_mut().refreshing = false;
+                    if let Some(command) = command {
+                        let failure = match outcome {
+                            Err(_) => Some("the refresh lock cannot be taken"),
+                            Ok(None) => Some("another refresh is running"),
+                            Ok(Some(None)) => None, // another tab refreshed already
+                            Ok(Some(Some(_))) => None,
+                        };
+                        this.report_command(command, failure);
+                    }
+                }
+            }
+        });
+        true
+    }
+
+    /// Single flight with a lease in storage, where Web Locks are missing.
+    fn refresh_leased(&self, session: Session, command: Option<Command>) -> bool {
         {
             let mut inner = self.0.borrow_mut();
             let (Some(store), Some(key)) = (inner.store.clone(), inner.key(KeyKind::Lease)) else {
@@ -954,7 +1009,9 @@ impl Controller {
                 inner.refresh_failure_sent = false;
             }
         }
-        self.remove(KeyKind::Lease);
+        if !locks::available(&self.0.borrow().window) {
+            self.remove(KeyKind::Lease);
+        }
         let failure = match result {
             Ok(()) => {
                 self.look(Reason::Refresh);

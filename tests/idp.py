@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import requests
@@ -27,6 +28,12 @@ API_AUDIENCE = "http://localhost:5000/api"
 class Provider:
     issuer: str
     redirect_uris: tuple[str, ...]
+    log: Path | None = None
+
+    def grants(self, grant_type: str) -> int:
+        """How many token grants of `grant_type` the provider has made (from its log)."""
+        assert self.log is not None
+        return self.log.read_text().count(f"grant.success {grant_type}")
 
     def discovery(self) -> dict:
         return requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=5).json()
@@ -49,11 +56,12 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
     if not refresh_nonce:
         env["IDP_REFRESH_NONCE"] = "omit"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with open(ARTIFACTS / f"idp-{port}.log", "wb") as log:
+    log_path = ARTIFACTS / f"idp-{port}.log"
+    with open(log_path, "wb") as log:
         process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for_http(f"{issuer}/.well-known/openid-configuration", 30, process)
-            yield Provider(issuer, tuple(redirect_uris))
+            yield Provider(issuer, tuple(redirect_uris), log_path)
         finally:
             process.terminate()
             process.wait(timeout=10)

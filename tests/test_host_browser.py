@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -84,3 +85,26 @@ def test_the_refresh_command_from_python_gets_new_verified_tokens(app):
     expect(app.get_by_text("onStatusUpdate Logged in command refresh ok=True")).to_be_visible(timeout=30_000)
     expect(app.get_by_text("verified: Alice Example")).to_be_visible()
     assert app.get_by_text("token ends ").inner_text() != before, "the access token was replaced"
+
+
+def test_invalid_grant_on_refresh_clears_every_tab_and_python(app, app_url):
+    sign_in(app)
+    expect(app.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+    other = app.context.new_page()
+    other.goto(app_url)
+    expect(other.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+    (key, value), = [(k, v) for k, v in our_storage(app).items() if k.startswith(KEY_PREFIX + "session|")]
+    session = json.loads(value)
+    session["refresh_token"] = "revoked-at-the-provider"
+    # Written by the other tab: this one hears the storage event at once.
+    seen_before = app.get_by_text(re.compile("^events: ")).inner_text().count("Logged in")
+    component(other).evaluate("([k, v]) => localStorage.setItem(k, v)", [key, json.dumps(session)])
+    for _ in range(100):  # the changed session reaches Python as one more "Logged in"
+        if app.get_by_text(re.compile("^events: ")).inner_text().count("Logged in") > seen_before:
+            break
+        app.wait_for_timeout(100)
+    app.get_by_role("button", name="Refresh from Python").click()
+    expect(app.get_by_text("verified: nobody")).to_be_visible(timeout=30_000)
+    expect(other.get_by_text("verified: nobody")).to_be_visible(timeout=30_000)
+    expect_logged_out(other, "host test")
+    assert our_storage(app) == {}

@@ -275,3 +275,43 @@ def test_without_end_session_the_provider_remembers_the_user(page, devhost_url, 
         component(page).get_by_role("button", name="Click to login...").click()
     wait_closed(popup_info.value, 15)
     expect_logged_in(page)
+
+
+def test_two_tabs_at_expiry_make_one_refresh_grant(page, devhost_url):
+    # Both tabs see the token near its end on the same heartbeat; one refresh reaches the
+    # provider (Web Locks), and both follow its result.
+    with running_idp([f"{devhost_url}/index.html"], access_token=8, id_token=8) as short:
+        open_host(page, devhost_url, short.issuer, heartbeat_s=1)
+        sign_in(page)
+        expect_logged_in(page)
+        other = open_host(page.context.new_page(), devhost_url, short.issuer, heartbeat_s=1)
+        expect_logged_in(other)
+        first = stored_session(page)["token"]["value"]
+        deadline = time.monotonic() + 20
+        while stored_session(page)["token"]["value"] == first:
+            assert time.monotonic() < deadline, "no refresh within 20 s"
+            page.wait_for_timeout(200)
+        page.wait_for_timeout(2000)
+        assert short.grants("refresh_token") == 1, short.log.read_text()[-2000:]
+        for tab in (page, other):  # whichever refreshed, both report the new token
+            wait_for_event(tab, lambda e: e["name"] == "onStatusUpdate" and e["data"]["status"] == "Logged in"
+                           and e["data"]["session"]["token"]["value"] not in (first,))
+
+
+def test_a_held_refresh_lock_keeps_every_tab_from_refreshing(page, devhost_url):
+    # Another holder of the Web Lock (a tab mid-refresh) stops this tab's refresh until it lets
+    # go: the single flight is the browser's lock, not only the storage lease.
+    with running_idp([f"{devhost_url}/index.html"], access_token=6, id_token=6) as short:
+        open_host(page, devhost_url, short.issuer, heartbeat_s=1)
+        sign_in(page)
+        expect_logged_in(page)
+        lock = f"{KEY_PREFIX}lease|{short.issuer}|{CLIENT_ID}"
+        holder = page.context.new_page()
+        holder.goto(devhost_url + "/index.html")
+        holder.evaluate("(name) => new Promise((held) => navigator.locks.request(name, () => "
+                        "new Promise((release) => { window.releaseLock = release; held(); })))", lock)
+        page.wait_for_timeout(8000)  # past the token's end
+        assert short.grants("refresh_token") == 0, "no refresh while another holds the lock"
+        holder.evaluate("() => window.releaseLock()")
+        wait_for_event(page, status("Logged in", "refresh"), timeout_s=10)
+        assert short.grants("refresh_token") == 1

@@ -203,6 +203,9 @@ async function interaction(req, res, uid, action) {
   return send(res, 501, page('Sign-in error', '<p>Unsupported prompt.</p>'));
 }
 
+// One line per token grant, for the tests that count refreshes at the provider.
+provider.on('grant.success', (ctx) => console.log(`grant.success ${ctx.oidc.params.grant_type}`));
+
 const handler = provider.callback();
 const coop = env('IDP_COOP', '');
 const server = http.createServer((req, res) => {

@@ -6,6 +6,7 @@ pub mod handoff;
 pub mod host;
 pub mod http;
 pub mod listener;
+pub mod locks;
 pub mod messaging;
 pub mod page;
 pub mod popup_window;
