@@ -53,10 +53,12 @@ pub enum Line {
     },
     /// Logged in: the user and when the access token expires.
     LoggedIn {
-        /// The name to show.
+        /// The name to show: the one Python verified when the host says so.
         user: String,
         /// Expiry, Unix seconds.
         expiry: UnixSeconds,
+        /// The host verifies logins and has not accepted this one (yet): no name is shown.
+        unverified: bool,
     },
 }
 
@@ -123,6 +125,9 @@ struct Inner {
     login: Option<LoginWindow>,
     /// The provider's answer is being exchanged for tokens.
     finishing: bool,
+    /// What the host verified, when it verifies logins (the Python host does; the raw
+    /// component and the dev host do not): `Some(None)` until it accepted the login.
+    verified: Option<Option<String>>,
     refreshing: bool,
     refresh_failure_sent: bool,
 }
@@ -176,6 +181,7 @@ impl Controller {
             answers: None,
             login: None,
             finishing: false,
+            verified: None,
             refreshing: false,
             refresh_failure_sent: false,
         })))
@@ -210,6 +216,11 @@ impl Controller {
             (inner.view, inner.page_url.clone())
         };
         view.disabled.set(render.disabled);
+        let verified = verified_user(&render.args);
+        if self.0.borrow().verified != verified {
+            self.0.borrow_mut().verified = verified;
+            self.show();
+        }
         let parsed = LoginConfig::from_args(&render.args, &page_url)
             .and_then(|config| Ok((config, command::from_args(&render.args)?)));
         match parsed {
@@ -389,10 +400,18 @@ impl Controller {
         let inner = self.0.borrow();
         let Some(config) = &inner.config else { return };
         let line = match (inner.watcher.reported(), &inner.login) {
-            (Some(session), _) => Line::LoggedIn {
-                user: session.user.clone(),
-                expiry: session.token.expiry,
-            },
+            (Some(session), _) => {
+                let (user, unverified) = match &inner.verified {
+                    Some(Some(user)) => (user.clone(), false),
+                    Some(None) => (String::new(), true),
+                    None => (session.user.clone(), false),
+                };
+                Line::LoggedIn {
+                    user,
+                    expiry: session.token.expiry,
+                    unverified,
+                }
+            }
             (None, Some(login)) => Line::LoggingIn {
                 waiting: login.waiting,
                 same_tab: login.popup.is_none(),
@@ -1042,6 +1061,21 @@ impl Controller {
         if let Some(command) = command {
             self.report_command(command, failure.as_deref());
         }
+    }
+}
+
+/// The render arg `verified` (`{"user": <name or null>}`): the user the host has verified, when
+/// the host verifies logins at all.
+fn verified_user(args: &Json) -> Option<Option<String>> {
+    match args.get_present("verified") {
+        Some(verified @ Json::Object(_)) => Some(
+            verified
+                .get("user")
+                .and_then(Json::as_str)
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned),
+        ),
+        _ => None,
     }
 }
 

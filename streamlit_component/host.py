@@ -111,6 +111,7 @@ class ComponentHost:
         # Optional values the app did not set are left out, not sent empty.
         if self.hostname.strip():
             args["hostname"] = self.hostname.strip()
+        args["verified"] = verified_arg()
         return args
 
     def request(self, request: WebRequest, event_handler: EventHandler | None = None,
@@ -155,6 +156,12 @@ class ComponentHost:
             return replace(error_event(error.code, error.message, self.key), seq=event.seq)
         store_session(st.session_state, session)
         return replace(event, data={**data, "session": session})
+
+
+def verified_arg() -> dict[str, Any]:
+    """The render arg ``verified``: the user Python verified, or ``None``; the component shows a
+    logged-in name only from here."""
+    return {"user": st.session_state.get("user") if is_logged_in(st.session_state) else None}
 
 
 def _fingerprint(value: Any) -> str:
@@ -209,7 +216,8 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
             dispatch(error_event(error.code, error.message, host.key))
         return handled
     private["failure"] = None
-    value = package.login(key=host.key, default=host.initial_state, **host.render_args(issuer))
+    args = host.render_args(issuer)
+    value = package.login(key=host.key, default=host.initial_state, **args)
     try:
         events = fresh(parse_envelope(value), private["last_seq"])
         private["rejected"] = None
@@ -223,6 +231,9 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
     for event in events:
         private["last_seq"] = event.seq
         dispatch(host.apply(allow(event, host.events)))
+    if verified_arg() != args["verified"]:
+        # The component shows the name only once told: tell it now, not at the next rerun.
+        st.rerun()
     return handled
 
 

@@ -23,7 +23,10 @@ fn describe(line: &Line) -> String {
         Line::LoggingIn { waiting: true, .. } => {
             "(waiting for the login window: it was closed, or the sign-in page cut it off)".into()
         }
-        Line::LoggedIn { user, expiry } => {
+        Line::LoggedIn {
+            unverified: true, ..
+        } => "(logged in; the app has not verified the login yet)".into(),
+        Line::LoggedIn { user, expiry, .. } => {
             format!("{user} (current login valid till {})", local_time(*expiry))
         }
     }
