@@ -315,3 +315,18 @@ def test_a_held_refresh_lock_keeps_every_tab_from_refreshing(page, devhost_url):
         holder.evaluate("() => window.releaseLock()")
         wait_for_event(page, status("Logged in", "refresh"), timeout_s=10)
         assert short.grants("refresh_token") == 1
+
+
+def test_a_login_that_does_not_come_back_stops_after_ten_minutes(page, devhost_url, provider):
+    # Playwright's clock stands in for ten minutes of waiting: the page's time jumps ahead,
+    # and the popup's watch (every 0.5 s) finds the login too old.
+    page.clock.install()
+    open_host(page, devhost_url, provider.issuer)
+    popup = open_login_popup(page)
+    page.clock.set_system_time(time.time() + 605)
+    event = wait_for_event(page, error("login_timeout"))
+    assert event["data"]["message"].startswith("The login took longer than 10 minutes and was stopped.")
+    assert f"{devhost_url}/index.html" in event["data"]["message"], "it names the redirect URI to register"
+    wait_closed(popup, 10)
+    expect_logged_out(page, HOSTNAME)
+    assert our_storage(page) == {}
