@@ -107,7 +107,11 @@ fn percent_decode(text: &str) -> Option<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
+                // Exactly two hex digits: `from_str_radix` alone would take a sign (`%+5`).
                 let hex = text.get(i + 1..i + 3)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 2;
             }
@@ -212,6 +216,17 @@ mod tests {
     fn query_parsing_refuses_broken_escapes() {
         assert_eq!(parse_query("code=%zz"), None);
         assert_eq!(parse_query("code=%4"), None);
+        for signed in ["code=%+5", "code=%-5", "code=%+a", "state=%+F"] {
+            assert_eq!(
+                parse_query(signed),
+                None,
+                "{signed}: a sign is not a hex digit"
+            );
+        }
+        assert_eq!(
+            parse_query("a=%4A%4a"),
+            Some(vec![("a".into(), "JJ".into())])
+        );
         assert_eq!(parse_query("code=%ff"), None, "invalid UTF-8");
     }
 

@@ -174,6 +174,9 @@ class AuthConfig:
             normal = origin_of(origin)
             if normal is None or urllib.parse.urlsplit(origin).path not in ("", "/"):
                 raise ConfigError("api_origins", "entries must be origins like https://api.example.com[:port]")
+            if not is_secure_url(origin):
+                # The access token goes there as a bearer token: never unencrypted off this machine.
+                raise ConfigError("api_origins", f"{origin} must be https (http only on localhost, 127.0.0.1 or [::1])")
         return cls(
             issuer=issuer,
             server_metadata_url=metadata or issuer.rstrip("/") + DISCOVERY_SUFFIX,

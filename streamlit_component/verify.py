@@ -17,6 +17,7 @@ forgets the nonces, so users log in again.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import threading
 import time
@@ -187,7 +188,9 @@ class _Jwks:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A JSON number usable as a time: not a bool, not NaN or infinite (Python's JSON parser
+    reads `NaN` and `Infinity`, and `exp: Infinity` would never expire)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class TokenVerifier:

@@ -60,6 +60,8 @@ def test_native_keys_this_component_does_not_use_and_provider_tables_are_ignored
     ({**MINIMAL, "events": [""]}, "events"),
     ({**MINIMAL, "api_origins": ["https://api.example/path"]}, "api_origins"),
     ({**MINIMAL, "api_origins": ["ftp://api.example"]}, "api_origins"),
+    ({**MINIMAL, "api_origins": ["http://api.example"]}, "api_origins"),  # a bearer token in clear text
+    ({**MINIMAL, "api_origins": ["http://10.0.0.5:5000"]}, "api_origins"),
     ({**MINIMAL, "refresh": "yes"}, "refresh"),
     ({**MINIMAL, "redirect_uri": "http://app.example/cb"}, "redirect_uri"),
     ({**MINIMAL, "redirect_uri": "http://localhost:8501/oauth2callback"}, "redirect_uri"),
@@ -102,3 +104,9 @@ def test_load_config_accepts_a_config_or_a_mapping():
     config = AuthConfig.from_dict(MINIMAL)
     assert load_config(config) is config
     assert load_config(MINIMAL) == config
+
+
+def test_api_origins_over_http_only_on_loopback():
+    config = AuthConfig.from_dict({**MINIMAL, "api_origins": ["http://127.0.0.1:5000", "http://[::1]:5000",
+                                                              "http://localhost:5000"]})
+    assert config.api_origins == ("http://127.0.0.1:5000", "http://[::1]:5000", "http://localhost:5000")

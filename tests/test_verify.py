@@ -462,3 +462,20 @@ def test_a_refreshed_token_with_a_nonce_stands_alone(provider, verifier, nonces)
     nonce = nonces.issue()
     token = provider.mint(provider.id_claims(nonce))
     assert verifier.verify_refreshed_id_token(token, None)["nonce"] == nonce
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), float("-inf")])
+def test_claim_numbers_must_be_finite(provider, verifier, nonces, claim, value):
+    # Python's JSON parser reads NaN and Infinity: `exp: Infinity` would never expire.
+    token = provider.mint(provider.id_claims(nonces.issue(), **{claim: value}))
+    assert "Infinity" in token_payload(token) or "NaN" in token_payload(token)
+    code = "not_yet_valid" if claim == "nbf" else "missing_claim"
+    refused(verifier, token, code)
+
+
+def token_payload(token: str) -> str:
+    import base64
+
+    payload = token.split(".")[1]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
