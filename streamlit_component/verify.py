@@ -41,6 +41,8 @@ MAX_TOKEN_BYTES = 16 * 1024
 MAX_DOCUMENT_BYTES = 256 * 1024
 #: Oldest ``iat`` accepted, in seconds.
 MAX_TOKEN_AGE_S = 24 * 3600
+#: While discovery fails: the first wait before trying again, and the longest (it doubles).
+DISCOVERY_BACKOFF_S = (1.0, 60.0)
 
 _KEY_TYPES = {"RS256": ("RSA", None), "PS256": ("RSA", None), "ES256": ("EC", "P-256")}
 _ACCESS_TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
@@ -214,11 +216,17 @@ class TokenVerifier:
 
     def __init__(self, config: AuthConfig, *, nonces: NonceRegistry = NONCES,
                  clock: Callable[[], float] = time.time, timeout_s: float = 5.0,
-                 jwks_refetch_interval_s: float = 30.0, jwks_lifespan_s: float = 3600.0) -> None:
+                 jwks_refetch_interval_s: float = 30.0, jwks_lifespan_s: float = 3600.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.config, self.nonces, self.clock, self.timeout_s = config, nonces, clock, timeout_s
         self._refetch_s, self._lifespan_s = jwks_refetch_interval_s, jwks_lifespan_s
         self._jwks: _Jwks | None = None
         self._lock = threading.Lock()
+        self._monotonic = monotonic
+        # While the provider cannot be reached: the failure, when to try again, the next wait.
+        self._failure: VerificationError | None = None
+        self._retry_at = 0.0
+        self._backoff_s = DISCOVERY_BACKOFF_S[0]
 
     @property
     def issuer(self) -> str:
@@ -229,15 +237,32 @@ class TokenVerifier:
     def _keys(self) -> _Jwks:
         with self._lock:
             if self._jwks is None:
-                document = _get_json(self.config.server_metadata_url, self.timeout_s,
-                                     "the discovery document", "discovery_failed")
-                if document.get("issuer") != self.config.issuer:
-                    raise VerificationError("discovery_failed", "the discovery document's issuer is not the configured one")
-                jwks_uri = document.get("jwks_uri")
-                if not isinstance(jwks_uri, str) or not is_secure_url(jwks_uri):
-                    raise VerificationError("discovery_failed", "the discovery document has no usable jwks_uri")
+                now = self._monotonic()
+                if self._failure is not None and now < self._retry_at:
+                    # The provider is down: say so at once instead of waiting on it again.
+                    raise VerificationError(self._failure.code, f"{self._failure.message} (the provider is "
+                                            f"unreachable; next try in {self._retry_at - now:.0f} s)")
+                try:
+                    document = self._discovery()
+                except VerificationError as failure:
+                    self._failure, self._retry_at = failure, now + self._backoff_s
+                    self._backoff_s = min(self._backoff_s * 2, DISCOVERY_BACKOFF_S[1])
+                    raise
+                self._failure, self._backoff_s = None, DISCOVERY_BACKOFF_S[0]
+                jwks_uri = document["jwks_uri"]
                 self._jwks = _Jwks(jwks_uri, self.timeout_s, self._refetch_s, self._lifespan_s, time.monotonic)
             return self._jwks
+
+    def _discovery(self) -> dict[str, Any]:
+        """The discovery document, checked: the configured issuer and a usable ``jwks_uri``."""
+        document = _get_json(self.config.server_metadata_url, self.timeout_s,
+                             "the discovery document", "discovery_failed")
+        if document.get("issuer") != self.config.issuer:
+            raise VerificationError("discovery_failed", "the discovery document's issuer is not the configured one")
+        jwks_uri = document.get("jwks_uri")
+        if not isinstance(jwks_uri, str) or not is_secure_url(jwks_uri):
+            raise VerificationError("discovery_failed", "the discovery document has no usable jwks_uri")
+        return document
 
     def verify_id_token(self, token: Any) -> dict[str, Any]:
         """The claims of a valid ID token for this client.

@@ -479,3 +479,56 @@ def token_payload(token: str) -> str:
 
     payload = token.split(".")[1]
     return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+
+
+def test_while_the_provider_is_down_discovery_backs_off(provider):
+    import http.server
+    import threading
+
+    hits = []
+
+    class Down(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            hits.append(self.path)
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Down)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        now = [1000.0]
+        issuer = f"http://127.0.0.1:{server.server_address[1]}"
+        verifier = TokenVerifier(AuthConfig.from_dict({"issuer": issuer, "client_id": CLIENT_ID}),
+                                 monotonic=lambda: now[0])
+        waits = []
+        for _ in range(8):
+            with pytest.raises(VerificationError) as first:
+                verifier.issuer
+            assert first.value.code == "discovery_failed" and "503" in first.value.message
+            fetched = len(hits)
+            with pytest.raises(VerificationError) as again:
+                verifier.issuer  # at once: no request, the same failure, and when the next try is
+            assert len(hits) == fetched and again.value.code == "discovery_failed"
+            assert "the provider is unreachable; next try in" in again.value.message
+            waits.append(verifier._retry_at - now[0])
+            now[0] = verifier._retry_at
+        assert waits == [1, 2, 4, 8, 16, 32, 60, 60], "doubling, at most a minute"
+        assert len(hits) == 8, "one request per try"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_after_a_failure_discovery_recovers_once_the_wait_is_over(provider):
+    now = [0.0]
+    verifier = TokenVerifier(provider.config(), monotonic=lambda: now[0])
+    verifier._failure = VerificationError("discovery_failed", "the provider cannot be reached")
+    verifier._retry_at = 5.0
+    with pytest.raises(VerificationError):
+        verifier.issuer
+    now[0] = 5.0
+    assert verifier.issuer == provider.issuer
+    assert verifier._failure is None and verifier._backoff_s == 1.0
