@@ -52,13 +52,9 @@ async fn callback(window: &Window, params: Vec<(String, String)>) {
         return page::show_message(window, "Login failed: the provider's answer has no state.");
     };
     let state = answer.state().unwrap_or_default().to_owned();
-    if glue::post_to_opener(window, &query) {
-        // The component closes this window once it has the answer.
-        page::show_message(window, "Returning to the app…");
-        timer::sleep(window, handoff::WAIT_FOR_APP_MS as i32).await;
-        return show_not_taken(window);
-    }
     let store = Store::open(window);
+    // A same-tab login first: that tab may have an opener of its own (a page that opened the
+    // app), which is not the component.
     let same_tab = store.as_ref().and_then(|store| {
         let entries = store.ours();
         let pairs = entries.iter().map(|(k, v)| (k.as_str(), v.as_str()));
@@ -66,14 +62,20 @@ async fn callback(window: &Window, params: Vec<(String, String)>) {
             .filter(|(_, pending)| pending.return_to.is_some())
             .map(|(key, pending)| (key.to_owned(), pending))
     });
-    match (store, same_tab) {
-        (Some(store), Some((key, pending))) => {
-            // Single use, whatever happens next: a replayed callback finds nothing.
-            store.remove(&key);
-            finish_same_tab(window, &store, &pending, &params).await;
-        }
-        (Some(store), None) => relay(window, &store, &state, &query).await,
-        (None, _) => show_not_taken(window),
+    if let (Some(store), Some((key, pending))) = (&store, same_tab) {
+        // Single use, whatever happens next: a replayed callback finds nothing.
+        store.remove(&key);
+        return finish_same_tab(window, store, &pending, &params).await;
+    }
+    if glue::post_to_opener(window, &query) {
+        // The component closes this window once it has the answer.
+        page::show_message(window, "Returning to the app…");
+        timer::sleep(window, handoff::WAIT_FOR_APP_MS as i32).await;
+        return show_not_taken(window);
+    }
+    match store {
+        Some(store) => relay(window, &store, &state, &query).await,
+        None => show_not_taken(window),
     }
 }
 

@@ -260,6 +260,24 @@ def test_with_popups_blocked_the_login_runs_in_the_tab_and_returns_to_the_same_p
         assert not [k for k in our_storage(page) if "|pending|" in k]
 
 
+def test_the_same_tab_login_works_in_a_tab_that_another_page_opened(tmp_path, page):
+    # The app's tab has an opener of its own (the page that opened it): the callback page must
+    # finish the same-tab login, not hand the answer to that opener.
+    with stranger_app(tmp_path) as url, embedding_site(url) as portal:
+        page.goto(portal)
+        with page.expect_popup() as opened:
+            page.evaluate("(u) => { window.open(u); }", f"{url}/?from=portal")
+        app = opened.value
+        assert app.evaluate("() => window.opener !== null")
+        frame = component(app)
+        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
+        frame.evaluate("() => { window.open = () => null; }")
+        frame.get_by_role("button", name="Click to login...").click()
+        fill_sign_in_form(app)
+        expect_hello(app)
+        assert app.url == f"{url}/?from=portal"
+
+
 def test_the_app_under_a_base_url_path_logs_in(tmp_path, page):
     with stranger_app(tmp_path, base_path="/apps/demo") as url:
         assert url.endswith("/apps/demo")
