@@ -7,6 +7,7 @@ import json
 import socket
 import re
 import time
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -330,3 +331,57 @@ def test_a_login_that_does_not_come_back_stops_after_ten_minutes(page, devhost_u
     wait_closed(popup, 10)
     expect_logged_out(page, HOSTNAME)
     assert our_storage(page) == {}
+
+
+def test_an_answer_from_any_window_but_the_popup_is_ignored(page, devhost_url, provider):
+    # The right state, posted at the right origin, but from the dev host's own window: not the
+    # popup's, so the component does not take it.
+    open_host(page, devhost_url, provider.issuer)
+    requests_seen = []
+    page.context.on("request", lambda r: requests_seen.append(r.url) if "/auth?" in r.url else None)
+    popup = open_login_popup(page)
+    state = dict(parse_qsl(urlsplit(requests_seen[0]).query))["state"]
+    forged = {"type": "streamlit_component.callback", "query": f"code=forged&state={state}"}
+    page.evaluate("(m) => document.querySelector('iframe').contentWindow.postMessage(m, location.origin)", forged)
+    page.wait_for_timeout(1000)
+    frame = component(page)
+    expect(frame.locator(".sc-text")).to_have_text("(signing in, in the popup)")
+    assert not [e for e in events(page) if e["name"] == "onError"]
+    fill_sign_in_form(popup)
+    expect_logged_in(page)
+
+
+def test_a_same_tab_login_never_returns_to_another_origin(page, devhost_url, provider):
+    # A pending login planted with a foreign way back: the callback page refuses to go there.
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    pending = {"state": "planted-state", "nonce": "n" * 22, "verifier": "v" * 43, "issuer": provider.issuer,
+               "client_id": CLIENT_ID, "redirect_uri": f"{devhost_url}/index.html", "scope": "openid",
+               "audience": None, "created_at": int(time.time()), "return_to": "http://evil.example/"}
+    key = f"{KEY_PREFIX}pending|{provider.issuer}|{CLIENT_ID}"
+    component(page).evaluate("([k, v]) => localStorage.setItem(k, v)", [key, json.dumps(pending)])
+    callback = page.context.new_page()
+    callback.goto(f"{devhost_url}/index.html?code=c&state=planted-state")
+    expect(callback.locator("body")).to_have_text("Login failed: the way back to the app is not valid.")
+    assert callback.url.startswith(devhost_url)
+    assert key not in our_storage(page), "the planted login is used up"
+
+
+def test_a_refresh_that_ends_after_logout_writes_nothing_back(page, devhost_url):
+    with running_idp([f"{devhost_url}/index.html"], access_token=6, id_token=6) as short:
+        held = []
+        page.context.route(f"{short.issuer}/token", lambda route: held.append(route)
+                           if "grant_type=refresh_token" in (route.request.post_data or "") else route.continue_())
+        open_host(page, devhost_url, short.issuer, heartbeat_s=1)
+        sign_in(page)
+        expect_logged_in(page)
+        deadline = time.monotonic() + 20
+        while not held:
+            assert time.monotonic() < deadline, "no refresh request within 20 s"
+            page.wait_for_timeout(200)
+        component(page).get_by_role("button", name="Click to logout...").click()
+        expect_logged_out(page, HOSTNAME)
+        held[0].continue_()  # the provider answers now, after the logout
+        page.wait_for_timeout(2000)
+        expect_logged_out(page, HOSTNAME)
+        assert our_storage(page) == {}, "the refreshed tokens were not written back"
