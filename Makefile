@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FRONTEND := streamlit_component/frontend
 DEVHOST := target/devhost
-SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk.toml
+SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk.toml streamlit_component/csp.py
 
 IDP := examples/idp
 

@@ -23,8 +23,13 @@ HOSTNAME = "streamlit test"
 # In the top page (Streamlit's), record every Streamlit message the component sends, and the
 # target origin of each: the component calls `parent.postMessage`, which is this window's. The
 # wrapper forwards through a function of the component's own realm, so that the message's
-# `source` stays the component's window and Streamlit accepts it.
+# `source` stays the component's window and Streamlit accepts it. That function is defined by
+# this script in the component's frame (init scripts run in every frame): the component's
+# Content-Security-Policy refuses `new Function` there.
 RECORD_MESSAGES = """
+if (window.top !== window) {
+  window.__relayPost = function (post, message, target) { return post(message, target); };
+}
 if (window.top === window) {
   window.__componentMessages = [];
   window.__targetOrigins = [];
@@ -38,8 +43,7 @@ if (window.top === window) {
     if (!(message && message.isStreamlitMessage)) return post(message, target, transfer);
     window.__targetOrigins.push(typeof target === 'string' ? target : String(target && target.targetOrigin));
     const frame = document.querySelector('iframe[title="streamlit_component.login"]');
-    const relay = new frame.contentWindow.Function('post', 'm', 't', 'return post(m, t)');
-    return relay(post, message, target);
+    return frame.contentWindow.__relayPost(post, message, target);
   };
 }
 """
@@ -154,3 +158,24 @@ def test_short_tokens_refresh_then_expire_when_refresh_is_off(page):
         expect(page.get_by_text("status Logged in (login) user Alice Example")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("status Logged out (expired) user None")).to_be_visible(timeout=30_000)
         expect_logged_out(page, HOSTNAME)
+
+
+def test_the_page_has_a_content_security_policy_that_refuses_injected_scripts(app):
+    # Every flow of the suite runs under the policy; here a script injected into the page is
+    # refused, and the policy has the directives of the checklist.
+    frame = component(app)
+    expect(frame.get_by_role("button")).to_be_visible(timeout=30_000)
+    policy = frame.evaluate(
+        "() => document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+    for directive in ("default-src 'none'", "script-src 'self' 'wasm-unsafe-eval' 'sha256-", "base-uri 'none'",
+                      "object-src 'none'", "form-action 'none'"):
+        assert directive in policy, policy
+    violation = frame.evaluate("""() => new Promise((resolve) => {
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective));
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = true';
+        document.body.appendChild(script);
+        setTimeout(() => resolve('no violation'), 2000);
+    })""")
+    assert violation == "script-src-elem"
+    assert frame.evaluate("() => window.injected") is None
