@@ -385,3 +385,32 @@ def test_a_refresh_that_ends_after_logout_writes_nothing_back(page, devhost_url)
         page.wait_for_timeout(2000)
         expect_logged_out(page, HOSTNAME)
         assert our_storage(page) == {}, "the refreshed tokens were not written back"
+
+
+@pytest.mark.parametrize("endpoint", ["discovery", "token"])
+def test_a_provider_endpoint_that_redirects_is_refused(page, devhost_url, provider, endpoint):
+    # Answered 307 once, pointing at the same endpoint with a query: followed, the login would
+    # go through (the token request re-posting the code and the verifier); it must fail.
+    path = "/.well-known/openid-configuration" if endpoint == "discovery" else "/token"
+    redirected = []
+
+    def redirect(route):
+        if redirected:
+            return route.continue_()
+        redirected.append(route.request.url)
+        route.fulfill(status=307, headers={"Location": f"{provider.issuer}{path}?moved=1",
+                                           "Access-Control-Allow-Origin": "*"})
+
+    page.context.route(f"{provider.issuer}{path}", redirect)
+    open_host(page, devhost_url, provider.issuer)
+    if endpoint == "discovery":
+        with page.expect_popup() as popup_info:
+            component(page).get_by_role("button", name="Click to login...").click()
+        wait_closed(popup_info.value, 30)
+        wait_for_event(page, error("discovery_failed"))
+    else:
+        sign_in(page)
+        wait_for_event(page, error("token_request_failed"))
+    assert redirected, "the provider's answer was a redirect"
+    expect_logged_out(page, HOSTNAME)
+    assert not [k for k in our_storage(page) if "|session|" in k]

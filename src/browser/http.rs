@@ -76,6 +76,9 @@ fn init(method: &str) -> RequestInit {
     init.set_credentials(web_sys::RequestCredentials::Omit);
     init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
     init.set_cache(web_sys::RequestCache::NoStore);
+    // A redirect is an error: a 307 from a token endpoint would re-post the code and the
+    // verifier to wherever it points.
+    init.set_redirect(web_sys::RequestRedirect::Error);
     init
 }
 
