@@ -237,24 +237,31 @@ def test_embedded_with_popups_blocked_the_app_points_to_its_own_tab(tmp_path, pa
     with stranger_app(tmp_path) as url, embedding_site(url) as portal:
         page.goto(portal)
         frame = component(embedded_app(page))
-        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
-        frame.evaluate("() => { window.open = () => null; }")
-        frame.get_by_role("button", name="Click to login...").click()
+        click_login_with_popups_blocked(frame)
         expect(frame.get_by_role("alert")).to_have_text(
             "The login popup was blocked: allow popups for this site and click again, or open the app in its own tab.")
         expect(frame.get_by_role("link", name="Open the app in its own tab")).to_be_visible()
         assert page.url == portal, "the portal page stays where it is"
 
 
+def click_login_with_popups_blocked(frame: Frame) -> None:
+    """Clicks login in the component's frame after making `window.open` fail, as a blocker does."""
+    expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
+    frame.evaluate("() => { window.open = () => null; }")
+    frame.get_by_role("button", name="Click to login...").click()
+
+
+def log_in_in_this_tab(page: Page) -> None:
+    """With popups blocked, the login runs in the app's tab: sign in there and come back."""
+    click_login_with_popups_blocked(component(page))
+    fill_sign_in_form(page)
+    expect_hello(page)
+
+
 def test_with_popups_blocked_the_login_runs_in_the_tab_and_returns_to_the_same_page(tmp_path, page):
     with stranger_app(tmp_path) as url:
         page.goto(f"{url}/?tab=settings&lang=fr")
-        frame = component(page)
-        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
-        frame.evaluate("() => { window.open = () => null; }")
-        frame.get_by_role("button", name="Click to login...").click()
-        fill_sign_in_form(page)
-        expect_hello(page)
+        log_in_in_this_tab(page)
         expect(page.get_by_text("query: {'tab': 'settings', 'lang': 'fr'}")).to_be_visible()
         assert page.url == f"{url}/?tab=settings&lang=fr"
         assert not [k for k in our_storage(page) if "|pending|" in k]
@@ -269,12 +276,7 @@ def test_the_same_tab_login_works_in_a_tab_that_another_page_opened(tmp_path, pa
             page.evaluate("(u) => { window.open(u); }", f"{url}/?from=portal")
         app = opened.value
         assert app.evaluate("() => window.opener !== null")
-        frame = component(app)
-        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
-        frame.evaluate("() => { window.open = () => null; }")
-        frame.get_by_role("button", name="Click to login...").click()
-        fill_sign_in_form(app)
-        expect_hello(app)
+        log_in_in_this_tab(app)
         assert app.url == f"{url}/?from=portal"
 
 
