@@ -4,16 +4,17 @@
 //! a same-tab login.
 
 use crate::browser::http;
+use crate::browser::storage::Store;
 use crate::events::Failure;
 use crate::oidc::authorize::{validate_callback, CallbackError, PendingLogin};
 use crate::oidc::claims::{check_id_token, Expected};
 use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::token::{code_request_body, parse_token_response};
-use crate::session::Session;
+use crate::session::{storage_key, KeyKind, Session};
 use web_sys::Window;
 
 /// The session for `pending`, from the provider's answer `params`.
-pub async fn complete_login(
+async fn complete_login(
     window: &Window,
     provider: &ProviderMetadata,
     pending: &PendingLogin,
@@ -59,4 +60,20 @@ pub async fn complete_login(
         check_id_token(id_token.expose(), &expected).map_err(|e| Failure::new(e.code(), e))?;
     Session::from_token_set(tokens, Some(&claims), None, &pending.client.scope, now)
         .ok_or_else(|| Failure::new("invalid_token_response", "no session"))
+}
+
+/// [`complete_login`], then the session stored under its provider's and client's key.
+pub async fn complete_and_store(
+    window: &Window,
+    provider: &ProviderMetadata,
+    store: &Store,
+    pending: &PendingLogin,
+    params: &[(String, String)],
+    now: u64,
+) -> Result<(), Failure> {
+    let session = complete_login(window, provider, pending, params, now).await?;
+    let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
+    store
+        .set(&key, &session.to_stored())
+        .map_err(|_| Failure::new("storage_unavailable", "the session cannot be stored"))
 }

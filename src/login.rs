@@ -14,7 +14,7 @@ use crate::browser::{crypto, page, popup_window};
 use crate::command::{self, Command, CommandGate, CommandName};
 use crate::config::{ConfigError, LoginConfig};
 use crate::events::{self, Emitter, Failure, ON_ACTION_REQUEST, ON_ERROR, ON_STATUS_UPDATE};
-use crate::exchange::complete_login;
+use crate::exchange::complete_and_store;
 use crate::handoff::{self, Answer, HandoffError};
 use crate::json::Json;
 use crate::lease;
@@ -109,7 +109,8 @@ struct Inner {
     window: Window,
     host: HostLink,
     view: LoginView,
-    store: Option<Store>,
+    /// localStorage, or this page's memory where the browser blocks it.
+    store: Store,
     page_url: String,
     /// This tab's id for the refresh lease.
     tab: String,
@@ -140,7 +141,7 @@ impl Inner {
 
     /// The session as stored now, if valid.
     fn stored_session(&self) -> Option<Session> {
-        let stored = self.store.as_ref()?.get(&self.key(KeyKind::Session)?)?;
+        let stored = self.store.get(&self.key(KeyKind::Session)?)?;
         Session::from_stored(&stored).ok()
     }
 }
@@ -167,7 +168,7 @@ impl Controller {
             window: window.clone(),
             host,
             view,
-            store: Some(Store::open_or_memory(window)),
+            store: Store::open_or_memory(window),
             page_url: page::url(window),
             tab,
             config: None,
@@ -260,26 +261,21 @@ impl Controller {
 
     fn configure(&self, config: LoginConfig) {
         let period_ms = i32::try_from(config.heartbeat_s * 1000).unwrap_or(i32::MAX);
-        let (window, has_store) = {
+        let (window, store) = {
             let mut inner = self.0.borrow_mut();
             inner.watcher.reset();
             inner.config_error = None;
             inner.provider = None;
             inner.config = Some(config);
-            (inner.window.clone(), inner.store.is_some())
+            (inner.window.clone(), inner.store.clone())
         };
-        if !has_store {
-            return;
-        }
-        if self.storage_blocked() {
+        if store.is_memory() {
             self.fail_here(&Failure::new("storage_blocked", STORAGE_BLOCKED));
         }
-        if let Some(store) = self.0.borrow().store.clone() {
-            let entries = store.ours();
-            let pairs = entries.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            for key in session::stale_keys(pairs, page::now_s()) {
-                store.remove(key);
-            }
+        let entries = store.ours();
+        let pairs = entries.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        for key in session::stale_keys(pairs, page::now_s()) {
+            store.remove(key);
         }
         let beat = self.clone();
         let heartbeat = Interval::start(&window, period_ms, move || beat.look(Reason::Changed));
@@ -329,11 +325,9 @@ impl Controller {
     pub fn look(&self, reason: Reason) {
         let (store, actions, relay) = {
             let mut inner = self.0.borrow_mut();
-            let (Some(store), Some(key), Some(config)) = (
-                inner.store.clone(),
-                inner.key(KeyKind::Session),
-                inner.config.as_ref(),
-            ) else {
+            let store = inner.store.clone();
+            let (Some(key), Some(config)) = (inner.key(KeyKind::Session), inner.config.as_ref())
+            else {
                 return;
             };
             let policy = RefreshPolicy::new(config.refresh, config.heartbeat_s);
@@ -390,8 +384,8 @@ impl Controller {
 
     fn remove(&self, kind: KeyKind) {
         let inner = self.0.borrow();
-        if let (Some(store), Some(key)) = (&inner.store, inner.key(kind)) {
-            store.remove(&key);
+        if let Some(key) = inner.key(kind) {
+            inner.store.remove(&key);
         }
     }
 
@@ -467,7 +461,7 @@ impl Controller {
 
     /// Whether the session lives only in this page's memory (storage blocked).
     fn storage_blocked(&self) -> bool {
-        self.0.borrow().store.as_ref().is_some_and(Store::is_memory)
+        self.0.borrow().store.is_memory()
     }
 
     /// Reports a failure that this tab cannot get past, with a link to the app in its own tab.
@@ -577,8 +571,8 @@ impl Controller {
         if glue::in_foreign_page(&inner.window) {
             return Err(blocked(", or open the app in its own tab"));
         }
-        let (Some(store), Some(key), Some(return_to)) = (
-            &inner.store,
+        let store = &inner.store;
+        let (Some(key), Some(return_to)) = (
             inner.key(KeyKind::Pending),
             glue::app_page_url(&inner.window),
         ) else {
@@ -675,17 +669,15 @@ impl Controller {
             let inner = self.0.borrow();
             (inner.window.clone(), inner.store.clone())
         };
-        let now = page::now_s();
-        let session = complete_login(&window, &provider, pending, &answer.params, now).await?;
-        let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
-        let stored = store.map(|store| store.set(&key, &session.to_stored()));
-        match stored {
-            Some(Ok(())) => Ok(()),
-            _ => Err(Failure::new(
-                "storage_unavailable",
-                "the session cannot be stored",
-            )),
-        }
+        complete_and_store(
+            &window,
+            &provider,
+            &store,
+            pending,
+            &answer.params,
+            page::now_s(),
+        )
+        .await
     }
 
     fn poll_login(&self) {
@@ -790,9 +782,7 @@ impl Controller {
                 _ => None,
             }
         };
-        if let Some(store) = self.0.borrow().store.clone() {
-            store.remove_ours();
-        }
+        self.0.borrow().store.remove_ours();
         self.end_login(true);
         self.look(Reason::Logout);
         if let Some(failure) = failure {
@@ -891,7 +881,8 @@ impl Controller {
     fn refresh_leased(&self, session: Session, command: Option<Command>) -> bool {
         {
             let mut inner = self.0.borrow_mut();
-            let (Some(store), Some(key)) = (inner.store.clone(), inner.key(KeyKind::Lease)) else {
+            let store = inner.store.clone();
+            let Some(key) = inner.key(KeyKind::Lease) else {
                 return false;
             };
             let now = page::now_s();
@@ -945,13 +936,7 @@ impl Controller {
                 .config
                 .clone()
                 .ok_or_else(|| keep(Failure::new("invalid_config", "the configuration changed")))?;
-            let store = inner.store.clone().ok_or_else(|| {
-                keep(Failure::new(
-                    "storage_unavailable",
-                    "localStorage is blocked",
-                ))
-            })?;
-            (inner.window.clone(), config, store)
+            (inner.window.clone(), config, inner.store.clone())
         };
         let Some(refresh_token) = &session.refresh_token else {
             return Err((

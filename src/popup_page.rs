@@ -9,13 +9,12 @@
 
 use crate::browser::storage::Store;
 use crate::browser::{handoff as glue, page, timer};
-use crate::events::Failure;
-use crate::exchange::complete_login;
+use crate::exchange::complete_and_store;
 use crate::handoff::{self, Answer};
 use crate::login::fetch_provider;
 use crate::oidc::authorize::PendingLogin;
 use crate::popup::PageMode;
-use crate::session::{find_pending, storage_key, KeyKind};
+use crate::session::find_pending;
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
@@ -135,11 +134,7 @@ async fn finish_same_tab(
     page::show_message(window, "Signing in…");
     let result = async {
         let provider = fetch_provider(window, &pending.issuer).await?;
-        let session = complete_login(window, &provider, pending, params, page::now_s()).await?;
-        let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
-        store
-            .set(&key, &session.to_stored())
-            .map_err(|_| Failure::new("storage_unavailable", "the session cannot be stored"))
+        complete_and_store(window, &provider, store, pending, params, page::now_s()).await
     }
     .await;
     match result {
