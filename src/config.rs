@@ -12,8 +12,6 @@ use std::fmt;
 pub const DEFAULT_HEARTBEAT_S: u64 = 2;
 /// Scope when the app sets none.
 pub const DEFAULT_SCOPE: &str = "openid profile email";
-/// Shortest nonce accepted from Python.
-pub const MIN_NONCE_LEN: usize = 16;
 
 /// Everything the login flow needs to know.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,8 +24,9 @@ pub struct LoginConfig {
     pub heartbeat_s: u64,
     /// Event names the app accepts.
     pub events: Vec<String>,
-    /// The nonce Python created for this Streamlit session, when it sends one.
-    pub nonce: Option<String>,
+    /// The challenge Python created for this Streamlit session, when it verifies logins: the
+    /// login's browser key signs it (`crate::binding`).
+    pub challenge: Option<String>,
     /// Whether an expired session is refreshed silently when it has a refresh token.
     pub refresh: bool,
     /// Whether logout also ends the provider's session (in the popup).
@@ -116,9 +115,9 @@ impl LoginConfig {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(ConfigError::Invalid("events")),
         };
-        let nonce = optional_text(args, "nonce")?;
-        if nonce.is_some_and(|n| n.len() < MIN_NONCE_LEN) {
-            return Err(ConfigError::Invalid("nonce"));
+        let challenge = optional_text(args, "challenge")?;
+        if challenge.is_some_and(|c| !crate::binding::is_valid_challenge(c)) {
+            return Err(ConfigError::Invalid("challenge"));
         }
         let flag = |field: &'static str, default: bool| match args.get_present(field) {
             None => Ok(default),
@@ -138,7 +137,7 @@ impl LoginConfig {
             },
             heartbeat_s,
             events,
-            nonce: nonce.map(str::to_owned),
+            challenge: challenge.map(str::to_owned),
             refresh,
             end_session,
             hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
@@ -170,7 +169,10 @@ mod tests {
         assert_eq!(c.client.audience, None);
         assert_eq!(c.heartbeat_s, 2);
         assert_eq!(c.events, DEFAULT_EVENTS.map(str::to_owned).to_vec());
-        assert_eq!((c.nonce, c.refresh, c.hostname.as_str()), (None, true, ""));
+        assert_eq!(
+            (c.challenge, c.refresh, c.hostname.as_str()),
+            (None, true, "")
+        );
         assert!(!c.end_session);
     }
 
@@ -179,7 +181,7 @@ mod tests {
         let c = config(
             r#"{"issuer":"https://idp.example","client_id":"demo","scope":"openid read:chart","audience":"http://localhost:5000/api",
                 "redirect_uri":"https://app.example/cb","heartbeat_s":5,"events":["onStatusUpdate"],
-                "nonce":"0123456789abcdef0123","refresh":false,"end_session":true,"hostname":"demo host"}"#,
+                "challenge":"0123456789abcdef0123456789","refresh":false,"end_session":true,"hostname":"demo host"}"#,
         )
         .unwrap();
         assert_eq!(c.client.redirect_uri, "https://app.example/cb");
@@ -189,7 +191,7 @@ mod tests {
         );
         assert_eq!((c.heartbeat_s, c.refresh, c.end_session), (5, false, true));
         assert_eq!(c.events, vec!["onStatusUpdate".to_owned()]);
-        assert_eq!(c.nonce.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(c.challenge.as_deref(), Some("0123456789abcdef0123456789"));
         assert_eq!(c.hostname, "demo host");
     }
 
@@ -197,7 +199,7 @@ mod tests {
     fn empty_optional_values_mean_not_given() {
         let c = config(
             r#"{"issuer":"http://localhost:9400","client_id":"demo","hostname":"","scope":" ",
-                "audience":"","redirect_uri":"","nonce":"","heartbeat_s":null,"events":null}"#,
+                "audience":"","redirect_uri":"","challenge":"","heartbeat_s":null,"events":null}"#,
         )
         .unwrap();
         let minimal = config(r#"{"issuer":"http://localhost:9400","client_id":"demo"}"#).unwrap();
@@ -236,7 +238,8 @@ mod tests {
             (r#""heartbeat_s":"2""#, "heartbeat_s"),
             (r#""events":"onError""#, "events"),
             (r#""events":[""]"#, "events"),
-            (r#""nonce":"short""#, "nonce"),
+            (r#""challenge":"short""#, "challenge"),
+            (r#""challenge":"0123456789abcdef01234567/9""#, "challenge"),
             (r#""refresh":"yes""#, "refresh"),
             (r#""end_session":1"#, "end_session"),
             (r#""scope":5"#, "scope"),

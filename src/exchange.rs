@@ -58,8 +58,19 @@ async fn complete_login(
     };
     let claims =
         check_id_token(id_token.expose(), &expected).map_err(|e| Failure::new(e.code(), e))?;
-    Session::from_token_set(tokens, Some(&claims), None, &pending.client.scope, now)
-        .ok_or_else(|| Failure::new("invalid_token_response", "no session"))
+    let binding = pending
+        .binding
+        .clone()
+        .ok_or_else(|| Failure::new("binding_key_missing", "the login has no browser key"))?;
+    Session::from_token_set(
+        tokens,
+        Some(&claims),
+        None,
+        &pending.client.scope,
+        binding,
+        now,
+    )
+    .ok_or_else(|| Failure::new("invalid_token_response", "no session"))
 }
 
 /// [`complete_login`], then the session stored under its provider's and client's key.

@@ -4,6 +4,7 @@
 //! and compile and test natively. `browser` (web-sys glue), `views` (Leptos components) and `app` (start-up)
 //! exist only in the wasm32 build.
 
+pub mod binding;
 pub mod command;
 pub mod config;
 pub mod encoding;

@@ -6,6 +6,7 @@
 use crate::browser::handoff as glue;
 use crate::browser::host::HostLink;
 use crate::browser::http::{self, HttpError};
+use crate::browser::keys::{self, KeyPair};
 use crate::browser::listener::Listener;
 use crate::browser::locks;
 use crate::browser::storage::{self, StorageListener, Store};
@@ -131,6 +132,10 @@ struct Inner {
     verified: Option<Option<String>>,
     refreshing: bool,
     refresh_failure_sent: bool,
+    /// The login's key, once this page made or read it: key id and pair.
+    key: Option<(String, KeyPair)>,
+    /// The binding proof for this Streamlit session's challenge: challenge, key id, proof.
+    proof: Option<(String, String, Json)>,
 }
 
 impl Inner {
@@ -185,6 +190,8 @@ impl Controller {
             verified: None,
             refreshing: false,
             refresh_failure_sent: false,
+            key: None,
+            proof: None,
         })))
     }
 
@@ -358,7 +365,7 @@ impl Controller {
                     self.refresh(session, None);
                 }
                 Action::Status(data) => {
-                    self.emit(ON_STATUS_UPDATE, data);
+                    self.emit_status(data);
                     if self.0.borrow().watcher.reported().is_some() {
                         if self.storage_blocked() {
                             self.0
@@ -478,25 +485,23 @@ impl Controller {
                 return;
             };
             let random = || crypto::random_secret(&inner.window);
-            let (Ok(state), Ok(verifier), Ok(random_nonce)) = (random(), random(), random()) else {
+            let (Ok(state), Ok(verifier)) = (random(), random()) else {
                 drop(inner);
                 return self.fail(&Failure::new(
                     "crypto_unavailable",
                     "the browser gives no secure random numbers",
                 ));
             };
-            let nonce = config
-                .nonce
-                .as_deref()
-                .map_or(random_nonce, crate::secret::Secret::new);
             let pending = PendingLogin {
                 state,
-                nonce,
+                // Set once the login's key is made (`bind`), before the request leaves.
+                nonce: crate::secret::Secret::new(""),
                 verifier,
                 issuer: config.issuer.clone(),
                 client: config.client.clone(),
                 created_at: page::now_s(),
                 return_to: None,
+                binding: None,
             };
             (pending, inner.window.clone(), inner.page_url.clone())
         };
@@ -535,7 +540,11 @@ impl Controller {
         self.show();
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let url = this.authorization_request(&pending).await;
+            let mut pending = pending;
+            let url = match this.bind(&mut pending).await {
+                Ok(()) => this.authorization_request(&pending).await,
+                Err(failure) => Err(failure),
+            };
             if !this.is_current(&pending) {
                 return; // cancelled, timed out or replaced meanwhile
             }
@@ -571,17 +580,57 @@ impl Controller {
         if glue::in_foreign_page(&inner.window) {
             return Err(blocked(", or open the app in its own tab"));
         }
-        let store = &inner.store;
-        let (Some(key), Some(return_to)) = (
+        let (Some(_), Some(return_to)) = (
             inner.key(KeyKind::Pending),
             glue::app_page_url(&inner.window),
         ) else {
             return Err(blocked(""));
         };
         pending.return_to = Some(return_to);
-        store
-            .set(&key, &pending.to_json().to_string())
-            .map_err(|_| blocked(" (the login cannot be kept in storage to run in this tab)"))
+        Ok(())
+    }
+
+    /// Makes the login's key and the nonce that commits to it; a same-tab login is then kept
+    /// in localStorage for the callback page.
+    async fn bind(&self, pending: &mut PendingLogin) -> Result<(), Failure> {
+        let window = self.0.borrow().window.clone();
+        let key = keys::new_key(&window).await.map_err(|_| {
+            Failure::new(
+                "crypto_unavailable",
+                "the browser cannot make the login's key (WebCrypto ECDSA P-256)",
+            )
+        })?;
+        pending.nonce = crate::secret::Secret::new(key.nonce);
+        pending.binding = Some(key.binding.clone());
+        let mut inner = self.0.borrow_mut();
+        if let Some(login) = inner
+            .login
+            .as_mut()
+            .filter(|l| l.pending.state == pending.state)
+        {
+            login.pending = pending.clone();
+        }
+        inner.key = Some((key.binding.key_id.clone(), key.pair));
+        if pending.return_to.is_some() {
+            if !key.saved {
+                return Err(Failure::new(
+                    "popup_blocked",
+                    "The login popup was blocked and the login's key cannot be kept for a login \
+                     in this tab: allow popups for this site and click again.",
+                ));
+            }
+            let stored = inner
+                .key(KeyKind::Pending)
+                .map(|k| inner.store.set(&k, &pending.to_json().to_string()));
+            if !matches!(stored, Some(Ok(()))) {
+                return Err(Failure::new(
+                    "popup_blocked",
+                    "The login popup was blocked: allow popups for this site and click again \
+                     (the login cannot be kept in storage to run in this tab).",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether `pending` is still the login in progress.
@@ -783,6 +832,7 @@ impl Controller {
             }
         };
         self.0.borrow().store.remove_ours();
+        self.forget_key();
         self.end_login(true);
         self.look(Reason::Logout);
         if let Some(failure) = failure {
@@ -817,10 +867,90 @@ impl Controller {
 
     fn report_command(&self, command: Command, failure: Option<&str>) {
         let status = status_data(self.0.borrow().watcher.reported(), Reason::Command);
-        self.emit(
-            ON_STATUS_UPDATE,
-            command::with_result(status, command, failure),
-        );
+        self.emit_status(command::with_result(status, command, failure));
+    }
+
+    /// Sends an `onStatusUpdate`. When the host verifies logins (it sends a challenge), a
+    /// logged-in status carries the proof that this browser holds the login's key
+    /// (`crate::binding`): made once per challenge, asynchronously the first time. A status
+    /// whose session changed before its proof was ready is dropped (a newer one follows).
+    fn emit_status(&self, mut data: Json) {
+        let (challenge, session, cached) = {
+            let inner = self.0.borrow();
+            let challenge = inner.config.as_ref().and_then(|c| c.challenge.clone());
+            let session = inner.watcher.reported().cloned();
+            let cached = inner.proof.clone();
+            (challenge, session, cached)
+        };
+        let (Some(challenge), Some(session)) = (challenge, session) else {
+            return self.emit(ON_STATUS_UPDATE, data);
+        };
+        if let Some((c, key_id, proof)) = cached {
+            if c == challenge && key_id == session.binding.key_id {
+                with_binding(&mut data, proof);
+                return self.emit(ON_STATUS_UPDATE, data);
+            }
+        }
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match this.prove(&challenge, &session).await {
+                Ok(proof) => {
+                    if this.0.borrow().watcher.reported() == Some(&session) {
+                        with_binding(&mut data, proof);
+                        this.emit(ON_STATUS_UPDATE, data);
+                    }
+                }
+                Err(error) => {
+                    if this.0.borrow().watcher.reported() != Some(&session) {
+                        return;
+                    }
+                    // The session cannot be proven here: it goes, in every tab.
+                    this.remove(KeyKind::Session);
+                    this.forget_key();
+                    this.fail(&Failure::new(error.code(), error.message()));
+                    this.look(Reason::Changed);
+                }
+            }
+        });
+    }
+
+    /// The proof for `challenge` by the key of `session`, kept for the next status.
+    async fn prove(&self, challenge: &str, session: &Session) -> Result<Json, keys::ProofError> {
+        let (window, cached, message) = {
+            let inner = self.0.borrow();
+            let config = inner.config.as_ref().ok_or(keys::ProofError::Crypto)?;
+            let cached = inner
+                .key
+                .as_ref()
+                .filter(|(id, _)| *id == session.binding.key_id);
+            let message =
+                crate::binding::signed_message(challenge, &config.issuer, &config.client.client_id);
+            (
+                inner.window.clone(),
+                cached.map(|(_, pair)| pair.clone()),
+                message,
+            )
+        };
+        let (pair, proof) = keys::prove(&window, cached, &session.binding, &message).await?;
+        let key_id = session.binding.key_id.clone();
+        let mut inner = self.0.borrow_mut();
+        inner.key = Some((key_id.clone(), pair));
+        inner.proof = Some((challenge.to_owned(), key_id, proof.clone()));
+        Ok(proof)
+    }
+
+    /// Forgets the login's key, here and in IndexedDB (logout, or a session that cannot be
+    /// proven).
+    fn forget_key(&self) {
+        let window = {
+            let mut inner = self.0.borrow_mut();
+            inner.key = None;
+            inner.proof = None;
+            inner.window.clone()
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = keys::clear(&window).await;
+        });
     }
 
     /// Starts a refresh unless one runs here or in another tab; whether it started (with Web
@@ -983,6 +1113,7 @@ impl Controller {
             claims.as_ref(),
             Some(session),
             &config.client.scope,
+            session.binding.clone(),
             now,
         )
         .ok_or_else(|| (Failure::new("refresh_failed", "no ID token"), true))?;
@@ -1045,6 +1176,17 @@ impl Controller {
         };
         if let Some(command) = command {
             self.report_command(command, failure.as_deref());
+        }
+    }
+}
+
+/// Puts the binding proof into a status's session.
+fn with_binding(data: &mut Json, proof: Json) {
+    if let Json::Object(pairs) = data {
+        for (name, value) in pairs.iter_mut() {
+            if let (true, Json::Object(session)) = (name == "session", value) {
+                session.push(("binding".into(), proof.clone()));
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Everything read back from storage is untrusted (any script on the origin can write there):
 //! it is size-limited, parsed and shape-checked, and what fails is reported and removed.
 
+use crate::binding::Binding;
 use crate::json::{Json, JsonError};
 use crate::oidc::authorize::PendingLogin;
 use crate::oidc::claims::{nonce_of, IdClaims};
@@ -117,6 +118,8 @@ pub struct Session {
     /// Connect Core §12.2 allows it): Python accepts such a token only next to the nonce-bearing
     /// one of the login, with the same issuer, audience and subject.
     pub login_id_token: Option<Secret>,
+    /// The browser key the login's nonce commits to, and the salt (`crate::binding`).
+    pub binding: Binding,
 }
 
 /// Why a stored session was refused.
@@ -158,11 +161,14 @@ fn text<'a>(json: &'a Json, field: &'static str) -> Result<&'a str, SessionError
 }
 
 impl Session {
-    /// The session as stored, refresh token included.
+    /// The session as stored, refresh token and binding included.
     pub fn to_stored(&self) -> String {
         let mut json = self.public_json();
-        if let (Json::Object(pairs), Some(refresh)) = (&mut json, &self.refresh_token) {
-            pairs.push(("refresh_token".into(), Json::from(refresh.expose())));
+        if let Json::Object(pairs) = &mut json {
+            if let Some(refresh) = &self.refresh_token {
+                pairs.push(("refresh_token".into(), Json::from(refresh.expose())));
+            }
+            pairs.push(("binding".into(), self.binding.to_json()));
         }
         json.to_string()
     }
@@ -241,6 +247,10 @@ impl Session {
                 None => None,
                 Some(_) => Some(Secret::new(text(&json, "login_id_token")?)),
             },
+            binding: json
+                .get("binding")
+                .and_then(|b| Binding::from_json(b).ok())
+                .ok_or(SessionError::Malformed("binding"))?,
         })
     }
 
@@ -248,12 +258,13 @@ impl Session {
     /// token; after a refresh without one, the `previous` session's ID token, user and email are
     /// kept. A new refresh token replaces the old one (rotation); without one the old one stays.
     /// The expiry is `expires_in` from `now`, else the ID token's. Scopes are the granted ones,
-    /// else the `requested` ones.
+    /// else the `requested` ones. The `binding` is the login's (a refresh keeps it).
     pub fn from_token_set(
         tokens: TokenSet,
         claims: Option<&IdClaims>,
         previous: Option<&Session>,
         requested: &str,
+        binding: Binding,
         now: UnixSeconds,
     ) -> Option<Session> {
         let (user, email, id_token) = match (claims, tokens.id_token, previous) {
@@ -298,6 +309,7 @@ impl Session {
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
             scopes: scope.split_whitespace().map(str::to_owned).collect(),
             login_id_token,
+            binding,
         })
     }
 

@@ -24,7 +24,7 @@ from .config import AuthConfig, ConfigError
 from .events import ComponentEvent, print_report
 from .host import ComponentHost, EventHandler, require_login, run_component
 from .session import is_logged_in
-from .verify import NonceRegistry, TokenVerifier, VerificationError
+from .verify import TokenVerifier, VerificationError
 from .webrequest import WebRequest, WebRequestError, WebResponse
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "ComponentHost",
     "ConfigError",
     "EventHandler",
-    "NonceRegistry",
     "TokenVerifier",
     "VerificationError",
     "WebRequest",

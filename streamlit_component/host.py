@@ -16,7 +16,8 @@ import streamlit as st
 from .config import AuthConfig, load_config
 from .events import ComponentEvent, EventError, allow, error_event, fresh, parse_envelope, print_report
 from .session import SESSION_KEYS, clear_session, expire_session, is_logged_in, store_session, verify_session
-from .verify import NONCES, VerificationError, verifier_for
+from .binding import new_challenge
+from .verify import VerificationError, verifier_for
 from .webrequest import WebRequest, WebRequestError, WebResponse, execute
 
 __all__ = ["ComponentHost", "EventHandler", "require_login", "run_component"]
@@ -65,11 +66,11 @@ class ComponentHost:
 
     @property
     def state(self) -> dict[str, Any]:
-        """This component's private state in ``st.session_state``: the session's nonce, the
-        last handled ``seq``, the pending command."""
+        """This component's private state in ``st.session_state``: the session's challenge for
+        the browser key, the last handled ``seq``, the pending command."""
         name = f"_streamlit_component.{self.key}"
         if name not in st.session_state:
-            st.session_state[name] = {"nonce": NONCES.issue(), "last_seq": 0, "command": None,
+            st.session_state[name] = {"challenge": new_challenge(), "last_seq": 0, "command": None,
                                       "command_id": 0, "rejected": None, "failure": None}
         state: dict[str, Any] = st.session_state[name]
         return state
@@ -105,7 +106,7 @@ class ComponentHost:
             args["audience"] = c.audience
         if c.redirect_uri is not None:
             args["redirect_uri"] = c.redirect_uri
-        args.update(heartbeat_s=c.heartbeat_s, events=list(self.events), nonce=state["nonce"],
+        args.update(heartbeat_s=c.heartbeat_s, events=list(self.events), challenge=state["challenge"],
                     refresh=c.refresh, end_session=c.end_session,
                     ack=state["last_seq"], command=state["command"], **self.size)
         # Optional values the app did not set are left out, not sent empty.
@@ -150,7 +151,7 @@ class ComponentHost:
             clear_session(st.session_state)
             return event
         try:
-            session = verify_session(verifier_for(self.config), data.get("session"))
+            session = verify_session(verifier_for(self.config), data.get("session"), self.state["challenge"])
         except VerificationError as error:
             clear_session(st.session_state)
             return replace(error_event(error.code, error.message, self.key), seq=event.seq)

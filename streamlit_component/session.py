@@ -8,6 +8,7 @@ import time
 from collections.abc import MutableMapping
 from typing import Any
 
+from .binding import verify_proof
 from .verify import TokenVerifier, VerificationError
 
 __all__ = ["SESSION_KEYS", "clear_session", "expire_session", "is_logged_in", "store_session", "verify_session"]
@@ -16,8 +17,12 @@ __all__ = ["SESSION_KEYS", "clear_session", "expire_session", "is_logged_in", "s
 SESSION_KEYS = ("user", "email", "token", "claims", "scopes")
 
 
-def verify_session(verifier: TokenVerifier, reported: Any) -> dict[str, Any]:
+def verify_session(verifier: TokenVerifier, reported: Any, challenge: str) -> dict[str, Any]:
     """The session to store, from the ``session`` an ``onStatusUpdate`` reported.
+
+    The session's ``binding`` proof must be a signature over ``challenge`` (this Streamlit
+    session's) by the browser key that the login's ID token nonce commits to
+    (:mod:`streamlit_component.binding`).
 
     Only verified values are used: ``user`` and ``email`` come from the ID token's claims,
     ``scopes`` from the verified JWT access token (empty when the access token is not a JWT for
@@ -28,7 +33,9 @@ def verify_session(verifier: TokenVerifier, reported: Any) -> dict[str, Any]:
     Raises
     ------
     VerificationError
-        When the reported session has the wrong shape or a token fails verification.
+        When the reported session has the wrong shape, its binding proof fails
+        (``binding_missing``, ``binding_malformed``, ``binding_signature``, or ``invalid_nonce``
+        when the token's nonce commits to another key) or a token fails verification.
     """
     token = reported.get("token") if isinstance(reported, dict) else None
     if not isinstance(token, dict):
@@ -36,12 +43,15 @@ def verify_session(verifier: TokenVerifier, reported: Any) -> dict[str, Any]:
     access, id_token, expiry = token.get("value"), token.get("value_id_token"), token.get("expiry")
     if not isinstance(access, str) or not access or isinstance(expiry, bool) or not isinstance(expiry, int):
         raise VerificationError("malformed_session", "the reported token needs `value` and an integer `expiry`")
+    config = verifier.config
+    nonce = verify_proof(reported.get("binding"), challenge=challenge, issuer=config.issuer,
+                         client_id=config.client_id)
     login_token = reported.get("login_id_token")
     if login_token is None:
-        claims = verifier.verify_id_token(id_token)
+        claims = verifier.verify_id_token(id_token, nonce)
     else:
         # After a refresh whose ID token has no nonce: paired with the login's own.
-        claims = verifier.verify_refreshed_id_token(id_token, login_token)
+        claims = verifier.verify_refreshed_id_token(id_token, login_token, nonce)
     scopes: list[str] = []
     expiry = min(expiry, int(claims["exp"]))
     if verifier.is_api_token(access):

@@ -7,11 +7,9 @@ only, with ``jku``/``x5u``/``jwk``/``x5c`` headers never read), then its claims 
 configured API ``audience`` is verified the same way. Failures raise
 :class:`VerificationError` with a stable ``code``; messages never contain tokens.
 
-Nonce binding: the host issues one nonce per Streamlit session from the process-wide
-:data:`NONCES` registry, and an ID token is accepted only with a nonce this process issued in
-the last 24 hours. A browser reload keeps its session (its token's nonce came from this
-server); a token planted from another login, app or server is refused. A server restart
-forgets the nonces, so users log in again.
+Nonce binding: the caller passes the nonce the login's browser key commits to
+(:mod:`streamlit_component.binding`, checked against this Streamlit session's challenge), and
+an ID token is accepted only with exactly that nonce. Nothing is kept per process.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ import math
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +30,7 @@ from jwt.api_jws import PyJWS
 from ._http import read_limited
 from .config import AuthConfig, is_secure_url
 
-__all__ = ["MAX_TOKEN_BYTES", "NONCES", "NonceRegistry", "TokenVerifier", "VerificationError", "verifier_for"]
+__all__ = ["MAX_TOKEN_BYTES", "TokenVerifier", "VerificationError", "verifier_for"]
 
 #: Longest JWT accepted, in bytes.
 MAX_TOKEN_BYTES = 16 * 1024
@@ -67,50 +64,6 @@ class VerificationError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-class NonceRegistry:
-    """The nonces this process issued: thread-safe, bounded, each kept for ``ttl_s``.
-
-    Parameters
-    ----------
-    ttl_s : float
-        How long an issued nonce stays valid.
-    max_size : int
-        The oldest nonces are forgotten beyond this many.
-    clock : callable
-        Monotonic seconds (for tests).
-    """
-
-    def __init__(self, ttl_s: float = 24 * 3600, max_size: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._issued: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-        self._ttl_s, self._max_size, self._clock = ttl_s, max_size, clock
-
-    def issue(self) -> str:
-        """A fresh random nonce (32 url-safe characters), registered as issued now."""
-        nonce = secrets.token_urlsafe(24)
-        with self._lock:
-            self._prune()
-            self._issued[nonce] = self._clock()
-            while len(self._issued) > self._max_size:
-                self._issued.popitem(last=False)
-        return nonce
-
-    def __contains__(self, nonce: object) -> bool:
-        with self._lock:
-            self._prune()
-            return isinstance(nonce, str) and nonce in self._issued
-
-    def _prune(self) -> None:
-        horizon = self._clock() - self._ttl_s
-        while self._issued and next(iter(self._issued.values())) < horizon:
-            self._issued.popitem(last=False)
-
-
-#: The process-wide registry the host issues nonces from.
-NONCES = NonceRegistry()
 
 
 def _get_json(url: str, timeout_s: float, what: str, code: str) -> dict[str, Any]:
@@ -202,8 +155,6 @@ class TokenVerifier:
     ----------
     config : AuthConfig
         The provider, client and API.
-    nonces : NonceRegistry
-        The nonces an ID token may carry (default: the process-wide :data:`NONCES`).
     clock : callable
         Wall-clock seconds, for ``exp``/``iat``/``nbf``.
     timeout_s : float
@@ -214,11 +165,10 @@ class TokenVerifier:
         How long fetched keys are used before they are fetched again.
     """
 
-    def __init__(self, config: AuthConfig, *, nonces: NonceRegistry = NONCES,
-                 clock: Callable[[], float] = time.time, timeout_s: float = 5.0,
+    def __init__(self, config: AuthConfig, *, clock: Callable[[], float] = time.time, timeout_s: float = 5.0,
                  jwks_refetch_interval_s: float = 30.0, jwks_lifespan_s: float = 3600.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.config, self.nonces, self.clock, self.timeout_s = config, nonces, clock, timeout_s
+        self.config, self.clock, self.timeout_s = config, clock, timeout_s
         self._refetch_s, self._lifespan_s = jwks_refetch_interval_s, jwks_lifespan_s
         self._jwks: _Jwks | None = None
         self._lock = threading.Lock()
@@ -264,8 +214,9 @@ class TokenVerifier:
             raise VerificationError("discovery_failed", "the discovery document has no usable jwks_uri")
         return document
 
-    def verify_id_token(self, token: Any) -> dict[str, Any]:
-        """The claims of a valid ID token for this client.
+    def verify_id_token(self, token: Any, nonce: str) -> dict[str, Any]:
+        """The claims of a valid ID token for this client whose ``nonce`` is ``nonce`` (the one
+        the login's browser key commits to).
 
         Raises
         ------
@@ -273,13 +224,13 @@ class TokenVerifier:
             On any failed check.
         """
         claims = self._id_claims(token)
-        self._check_nonce(claims)
+        self._check_nonce(claims, nonce)
         return claims
 
-    def verify_refreshed_id_token(self, token: Any, login_token: Any) -> dict[str, Any]:
+    def verify_refreshed_id_token(self, token: Any, login_token: Any, nonce: str) -> dict[str, Any]:
         """The claims of an ID token from a refresh, which may carry no ``nonce`` (OpenID Connect
         Core §12.2). Without one it is accepted only next to ``login_token``, the login's own ID
-        token: valid for this client with a nonce issued here (its expiry may have passed), issued
+        token: valid for this client with the nonce ``nonce`` (its expiry may have passed), issued
         at most ``max_session_s`` ago, with the same ``iss``, ``aud`` and ``sub`` (and ``sid``
         when both carry one).
 
@@ -290,10 +241,10 @@ class TokenVerifier:
         """
         claims = self._id_claims(token)
         if "nonce" in claims:
-            self._check_nonce(claims)
+            self._check_nonce(claims, nonce)
             return claims
         login = self._id_claims(login_token, allow_expired=True, max_age_s=self.config.max_session_s)
-        self._check_nonce(login)
+        self._check_nonce(login, nonce)
         for claim in ("iss", "aud", "sub"):
             if claims.get(claim) != login.get(claim):
                 raise VerificationError("refresh_mismatch", f"the refreshed ID token's `{claim}` differs from the login's")
@@ -311,9 +262,10 @@ class TokenVerifier:
         self._check_azp(claims)
         return claims
 
-    def _check_nonce(self, claims: Mapping[str, Any]) -> None:
-        if claims.get("nonce") not in self.nonces:
-            raise VerificationError("invalid_nonce", "the ID token's nonce was not issued by this server")
+    @staticmethod
+    def _check_nonce(claims: Mapping[str, Any], nonce: str) -> None:
+        if not isinstance(claims.get("nonce"), str) or not secrets.compare_digest(claims["nonce"].encode(), nonce.encode()):
+            raise VerificationError("invalid_nonce", "the ID token's nonce does not commit to this browser's key")
 
     def is_api_token(self, token: Any) -> bool:
         """Whether ``token`` is a JWT whose ``aud`` names the configured API (unverified look)."""

@@ -11,9 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import streamlit_component as package
-from streamlit_component.verify import NONCES
 from api_kit import api_server
-from token_kit import API, CLIENT_ID, fake_provider, shared_keys
+from token_kit import API, CLIENT_ID, BrowserKey, fake_provider, shared_keys
 
 APPS = package.frontend_dir().parent.parent / "tests" / "apps"
 
@@ -62,11 +61,16 @@ def status(seq: int, status: str = "Logged in", session: dict | None = None, bac
     return value
 
 
-def session_for(provider, nonce: str, *, key=None, **id_overrides: Any) -> dict:
-    id_token = provider.mint(provider.id_claims(nonce, **id_overrides), key=key)
+def session_for(provider, challenge: str, *, browser: BrowserKey | None = None, nonce: str | None = None, key=None,
+                **id_overrides: Any) -> dict:
+    """The session a component reports: tokens for `browser`'s key (a new one by default) and
+    its proof over the Streamlit session's `challenge` (the `nonce` overrides the commitment)."""
+    browser = browser or BrowserKey()
+    id_token = provider.mint(provider.id_claims(browser.nonce if nonce is None else nonce, **id_overrides), key=key)
     access = provider.mint(provider.access_claims(), headers={"typ": "at+jwt"})
     return {"user": "Mallory", "email": "mallory@evil.example", "scopes": ["admin"],
-            "token": {"value": access, "value_id_token": id_token, "expiry": int(time.time()) + 300}}
+            "token": {"value": access, "value_id_token": id_token, "expiry": int(time.time()) + 300},
+            "binding": browser.proof(challenge, provider.issuer)}
 
 
 def gated_app(config):
@@ -144,8 +148,8 @@ def test_the_gate_stops_until_a_verified_login_and_sends_the_render_args(fake, c
     assert not at.exception
     assert markdown(at) == [], "the page stops before its content"
     args = fake.args
-    nonce = args.pop("nonce")
-    assert len(nonce) >= 16 and nonce in NONCES
+    challenge = args.pop("challenge")
+    assert len(challenge) >= 43
     assert args == {"key": "login", "default": None, "issuer": provider.issuer, "client_id": CLIENT_ID,
                     "scope": "openid profile email", "audience": API, "heartbeat_s": 2,
                     "events": ["onStatusUpdate", "onActionRequest", "onError"], "refresh": True,
@@ -154,24 +158,25 @@ def test_the_gate_stops_until_a_verified_login_and_sends_the_render_args(fake, c
     for key in ("user", "email", "token", "claims", "scopes"):
         assert at.session_state[key] is None
 
-    fake.value = status(100, session=session_for(provider, nonce))
+    browser = BrowserKey()
+    fake.value = status(100, session=session_for(provider, challenge, browser=browser))
     at.run()
     assert markdown(at) == ["Welcome Alice Example"]
     assert at.session_state["email"] == "alice@example.com"
     assert at.session_state["scopes"] == ["read:chart", "write:solve"]
-    assert at.session_state["claims"]["nonce"] == nonce
+    assert at.session_state["claims"]["nonce"] == browser.nonce
     token = at.session_state["token"]
     assert set(token) == {"value", "value_id_token", "expiry"}
     assert token["value"] == fake.value["data"]["session"]["token"]["value"]
     (event,) = seen(at)
     assert (event.name, event.seq, event.source) == ("onStatusUpdate", 100, "login")
     assert event.data["session"]["user"] == "Alice Example", "the handler gets the verified session"
-    assert fake.args["nonce"] == nonce, "one nonce per Streamlit session"
+    assert fake.args["challenge"] == challenge, "one challenge per Streamlit session"
 
 
 def test_reruns_do_not_replay_events_and_ack_the_last_seq(fake, config, provider):
     at = gated(config).run()
-    fake.value = status(200, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(200, session=session_for(provider, fake.args["challenge"]))
     at.run()
     at.run()
     at.run()
@@ -182,10 +187,10 @@ def test_reruns_do_not_replay_events_and_ack_the_last_seq(fake, config, provider
 
 def test_the_backlog_is_handled_in_order_and_only_once(fake, config, provider):
     at = AppTest.from_function(host_app, kwargs={"config": config}, default_timeout=10).run()
-    nonce = fake.args["nonce"]
+    challenge = fake.args["challenge"]
     login_action = {"name": "onActionRequest", "data": {"action": "login"}, "source": "login", "seq": 301}
     error = {"name": "onError", "data": {"code": "popup_blocked", "message": "allow popups"}, "source": "login", "seq": 302}
-    fake.value = status(303, session=session_for(provider, nonce), backlog=[login_action, error])
+    fake.value = status(303, session=session_for(provider, challenge), backlog=[login_action, error])
     at.run()
     assert [(e.name, e.seq) for e in seen(at)] == [("onActionRequest", 301), ("onError", 302), ("onStatusUpdate", 303)]
     logout_action = {"name": "onActionRequest", "data": {"action": "logout"}, "source": "login", "seq": 304}
@@ -203,11 +208,11 @@ def test_the_backlog_is_handled_in_order_and_only_once(fake, config, provider):
 
 def test_a_failed_verification_is_an_on_error_and_clears_the_session(fake, config, provider):
     at = gated(config).run()
-    nonce = fake.args["nonce"]
-    fake.value = status(400, session=session_for(provider, nonce))
+    challenge = fake.args["challenge"]
+    fake.value = status(400, session=session_for(provider, challenge))
     at.run()
     assert at.session_state["user"] == "Alice Example"
-    fake.value = status(401, session=session_for(provider, nonce, key=shared_keys()["attacker"]))
+    fake.value = status(401, session=session_for(provider, challenge, key=shared_keys()["attacker"]))
     at.run()
     assert markdown(at) == []
     assert at.session_state["user"] is None and at.session_state["token"] is None
@@ -216,32 +221,51 @@ def test_a_failed_verification_is_an_on_error_and_clears_the_session(fake, confi
     assert event.data["message"] and "Mallory" not in str(event.data)
 
 
-def test_a_token_with_a_nonce_from_elsewhere_is_refused(fake, config, provider):
+def test_a_token_whose_nonce_commits_to_another_key_is_refused(fake, config, provider):
     at = gated(config).run()
-    fake.value = status(500, session=session_for(provider, "n" * 32))
+    fake.value = status(500, session=session_for(provider, fake.args["challenge"], nonce="n" * 43))
     at.run()
     assert markdown(at) == [] and seen(at)[-1].data["code"] == "invalid_nonce"
 
 
-def test_a_nonce_from_an_earlier_session_of_this_server_is_kept_on_reload(fake, config, provider):
+def test_the_same_browser_key_logs_in_again_after_a_reload_and_a_replayed_proof_does_not(fake, config, provider):
+    browser = BrowserKey()
     first = gated(config).run()
-    earlier_nonce = fake.args["nonce"]
+    earlier = fake.args["challenge"]
+    fake.value = status(590, session=session_for(provider, earlier, browser=browser))
+    first.run()
+    assert markdown(first) == ["Welcome Alice Example"]
+    fake.value = None
     reloaded = gated(config).run()
-    assert fake.args["nonce"] != earlier_nonce, "a new Streamlit session gets a new nonce"
-    fake.value = status(600, session=session_for(provider, earlier_nonce), reason="start")
+    assert fake.args["challenge"] != earlier, "a new Streamlit session gets a new challenge"
+    # What the first session received, replayed into the new one: the proof is for the old
+    # challenge, so it is refused and names the check.
+    fake.value = status(600, session=session_for(provider, earlier, browser=browser), reason="start")
+    reloaded.run()
+    assert markdown(reloaded) == [] and seen(reloaded)[-1].data["code"] == "binding_signature"
+    # The browser that holds the key signs the new challenge: logged in, no new login.
+    fake.value = status(601, session=session_for(provider, fake.args["challenge"], browser=browser), reason="start")
     reloaded.run()
     assert markdown(reloaded) == ["Welcome Alice Example"]
-    assert first.session_state["user"] is None
+
+
+def test_a_session_without_its_binding_proof_is_refused(fake, config, provider):
+    at = gated(config).run()
+    session = session_for(provider, fake.args["challenge"])
+    del session["binding"]
+    fake.value = status(650, session=session)
+    at.run()
+    assert markdown(at) == [] and seen(at)[-1].data["code"] == "binding_missing"
 
 
 def test_logged_out_and_expiry_clear_the_session(fake, config, provider):
     at = gated(config).run()
-    fake.value = status(700, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(700, session=session_for(provider, fake.args["challenge"]))
     at.run()
     at.session_state["token"] = {**at.session_state["token"], "expiry": int(time.time()) - 1}
     at.run()
     assert markdown(at) == [] and at.session_state["user"] is None and at.session_state["claims"] is None
-    fake.value = status(701, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(701, session=session_for(provider, fake.args["challenge"]))
     at.run()
     assert markdown(at) == ["Welcome Alice Example"]
     fake.value = status(702, "Logged out", reason="logout")
@@ -251,7 +275,7 @@ def test_logged_out_and_expiry_clear_the_session(fake, config, provider):
 
 def test_an_invalid_value_gives_one_on_error_and_clears_the_session(fake, config, provider):
     at = gated(config).run()
-    fake.value = status(800, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(800, session=session_for(provider, fake.args["challenge"]))
     at.run()
     fake.value = {"name": "onStatusUpdate", "data": {"blob": "x" * 300_000}, "source": "login", "seq": 801}
     at.run()
@@ -266,13 +290,13 @@ def test_an_invalid_value_gives_one_on_error_and_clears_the_session(fake, config
 
 def test_a_forged_far_future_seq_is_refused_and_later_events_still_arrive(fake, config, provider):
     at = gated(config).run()
-    nonce = fake.args["nonce"]
+    challenge = fake.args["challenge"]
     fake.value = status(2**53 - 1, status="Logged out")
     at.run()
     assert [e.data["code"] for e in seen(at) if e.name == "onError"] == ["invalid_event"]
     assert fake.args["ack"] == 0, "the forged seq was not taken as handled"
     now_ms = int(time.time() * 1000)
-    fake.value = status(now_ms, session=session_for(provider, nonce))
+    fake.value = status(now_ms, session=session_for(provider, challenge))
     at.run()
     assert markdown(at) == ["Welcome Alice Example"]
     at.run()
@@ -290,7 +314,7 @@ def test_events_outside_the_allowed_list_become_on_error(fake, config):
 
 def test_commands_get_growing_ids_and_are_sent_until_their_result(fake, config, provider):
     at = AppTest.from_function(host_app, kwargs={"config": config}, default_timeout=10).run()
-    fake.value = status(1000, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(1000, session=session_for(provider, fake.args["challenge"]))
     at.run()
     assert at.session_state["user"] == "Alice Example"
     at.button[0].click().run()
@@ -316,7 +340,7 @@ def test_commands_get_growing_ids_and_are_sent_until_their_result(fake, config, 
 
 def test_the_report_is_printed_without_tokens(fake, config, provider, capsys):
     at = gated(config).run()
-    session = session_for(provider, fake.args["nonce"])
+    session = session_for(provider, fake.args["challenge"])
     fake.value = status(1100, session=session)
     at.run()
     out = capsys.readouterr().out
@@ -344,7 +368,7 @@ def test_multipage_gate_from_secrets_keeps_query_params(fake, config, provider):
     at.query_params["tab"] = "sales"
     at.run()
     assert markdown(at) == []
-    fake.value = status(1200, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(1200, session=session_for(provider, fake.args["challenge"]))
     at.run()
     assert markdown(at) == ["Home for Alice Example", "query: {'tab': 'sales'}"]
     at.switch_page("pages/reports.py").run()
@@ -364,7 +388,7 @@ def test_the_reports_page_is_gated_on_its_own(fake, config):
 
 def test_a_logout_button_callback_sends_the_command_in_the_same_run(fake, config, provider):
     at = gated(config).run()
-    fake.value = status(1300, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(1300, session=session_for(provider, fake.args["challenge"]))
     at.run()
     at.button[0].click().run()
     assert markdown(at) == [] and at.session_state["user"] is None
@@ -376,14 +400,14 @@ def test_delegated_requests_use_the_verified_token_and_report_failures(fake, con
         config = {**config, "api_origins": [origin]}
         at = AppTest.from_function(request_app, kwargs={"config": config, "url": f"{origin}/api/x"}).run()
         assert seen(at)[-1].data["code"] == "not_logged_in" and at.session_state["response"] is None
-        session = session_for(provider, fake.args["nonce"])
+        session = session_for(provider, fake.args["challenge"])
         fake.value = status(1400, session=session)
         at.run()
         response = at.session_state["response"]
         assert (response.status, response.data["authorization"]) == (200, f"Bearer {session['token']['value']}")
         assert len(received) == 1
     other = AppTest.from_function(request_app, kwargs={"config": config, "url": "http://evil.example/x"}).run()
-    fake.value = status(1401, session=session_for(provider, fake.args["nonce"]))
+    fake.value = status(1401, session=session_for(provider, fake.args["challenge"]))
     other.run()
     event = seen(other)[-1]
     assert (event.name, event.data["code"], event.data["label"]) == ("onError", "origin_not_allowed", "api")

@@ -111,3 +111,84 @@ def test_invalid_grant_on_refresh_clears_every_tab_and_python(app, app_url):
     expect(other.get_by_text("verified: nobody")).to_be_visible(timeout=30_000)
     expect_logged_out(other, "host test")
     assert our_storage(app) == {}
+
+
+# Records, in the component's frame, the challenge of each render (as a script that runs in
+# the frame could) and posts a component value as the component would.
+RECORD_CHALLENGES = """() => { window.__challenges = [];
+    window.addEventListener('message', e => { const args = e.data && e.data.args;
+        if (e.data && e.data.type === 'streamlit:render' && args && args.challenge) window.__challenges.push(args.challenge); }); }"""
+POST_VALUE = """value => window.parent.postMessage({isStreamlitMessage: true, type: 'streamlit:setComponentValue',
+    value, dataType: 'json'}, '*')"""
+RECORD_VALUES = """() => { window.__values = [];
+    window.addEventListener('message', e => { if (e.data && e.data.type === 'streamlit:setComponentValue')
+        window.__values.push(e.data.value); }); }"""
+
+
+def test_an_id_token_replayed_from_another_browser_is_refused(app, app_url, browser):
+    """The hole of issue 16: someone holding the victim's ID token opens the app in their own
+    browser and posts it as the component's value. Every way of doing so fails a named binding
+    check, and the victim's own login goes on."""
+    from token_kit import BrowserKey
+
+    app.evaluate(RECORD_VALUES)
+    sign_in(app)
+    expect(app.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+    (key, stored), = [(k, v) for k, v in our_storage(app).items() if k.startswith(KEY_PREFIX + "session|")]
+    victim = json.loads(stored)
+    sent = [v for v in app.evaluate("window.__values") if v.get("data", {}).get("status") == "Logged in"]
+    victim_proof = sent[-1]["data"]["session"]["binding"]
+    assert set(victim_proof) == {"jwk", "salt", "signature"} and "d" not in victim_proof["jwk"], "no private part"
+
+    context = browser.new_context()
+    try:
+        thief = context.new_page()
+        thief.goto(app_url)
+        expect_logged_out(thief, "host test", timeout=30_000)
+        frame = component(thief)
+        frame.evaluate(RECORD_CHALLENGES)
+
+        # 1. The stored session copied into the thief's browser: the key is not there, so the
+        # component cannot prove the login and drops it.
+        frame.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, stored])
+        expect(thief.get_by_text("onError binding_key_missing")).to_be_visible(timeout=30_000)
+        expect(thief.get_by_text("verified: nobody")).to_be_visible()
+        expect_logged_out(thief, "host test")
+        assert our_storage(thief) == {}
+        thief.wait_for_function("() => document.querySelector('iframe').contentWindow.__challenges.length > 0")
+        challenge = frame.evaluate("window.__challenges.at(-1)")
+
+        def post(binding, code, seq):
+            session = {"user": "Alice Example", "email": None, "scopes": [],
+                       "token": {"value": "opaque-access-token", "value_id_token": victim["token"]["value_id_token"],
+                                 "expiry": victim["token"]["expiry"]}}
+            if binding is not None:
+                session["binding"] = binding
+            frame.evaluate(POST_VALUE, {"name": "onStatusUpdate", "source": "login", "seq": seq,
+                                        "data": {"status": "Logged in", "session": session, "reason": "start"}})
+            expect(thief.get_by_text(f"onError {code}")).to_be_visible(timeout=30_000)
+            expect(thief.get_by_text("verified: nobody")).to_be_visible()
+
+        now_ms = int(thief.evaluate("Date.now()"))
+        # 2. No proof at all.
+        post(None, "binding_missing", now_ms + 1)
+        # 3. The victim's proof, seen in the victim's session: it signs another challenge.
+        post(victim_proof, "binding_signature", now_ms + 2)
+        # 4. The thief's own key signing the thief's challenge: the token's nonce commits to
+        # the victim's key, not to this one.
+        issuer = victim_issuer(victim)
+        post(BrowserKey().proof(challenge, issuer), "invalid_nonce", now_ms + 3)
+        assert "Alice" not in thief.locator("body").inner_text().replace("onError", "")
+    finally:
+        context.close()
+    # The victim is still logged in, in the victim's browser.
+    app.reload()
+    expect(app.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+
+
+def victim_issuer(session: dict) -> str:
+    """The issuer of a stored session's ID token (unverified read: the test knows its provider)."""
+    import base64
+
+    payload = session["token"]["value_id_token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["iss"]

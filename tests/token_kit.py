@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import http.server
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +30,35 @@ def b64(data: bytes) -> str:
 def raw_jwt(header: dict, claims: dict, signature: bytes = b"") -> str:
     """A compact JWS put together by hand (for forged tokens)."""
     return ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(signature)])
+
+
+class BrowserKey:
+    """Plays the component's login key (streamlit_component.binding): an ECDSA P-256 key and a
+    salt, the nonce that commits to them, and proofs over a session's challenge."""
+
+    def __init__(self) -> None:
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        numbers = self.private.public_key().public_numbers()
+        self.jwk = {"kty": "EC", "crv": "P-256", "x": b64(numbers.x.to_bytes(32, "big")),
+                    "y": b64(numbers.y.to_bytes(32, "big"))}
+        self.salt = b64(secrets.token_bytes(32))
+        # RFC 7638 thumbprint, then the salt's bytes, hashed: written out here, not borrowed
+        # from the package, so that a change of the layout there fails the tests.
+        members = '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' % (self.jwk["x"], self.jwk["y"])
+        thumbprint = hashlib.sha256(members.encode()).digest()
+        salt = base64.urlsafe_b64decode(self.salt + "=")
+        self.nonce = b64(hashlib.sha256(thumbprint + salt).digest())
+
+    def sign(self, message: bytes) -> str:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        r, s = decode_dss_signature(self.private.sign(message, ec.ECDSA(hashes.SHA256())))
+        return b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+    def proof(self, challenge: str, issuer: str, client_id: str = CLIENT_ID) -> dict:
+        message = f"streamlit_component/binding/v1\n{challenge}\n{issuer}\n{client_id}".encode()
+        return {"jwk": dict(self.jwk), "salt": self.salt, "signature": self.sign(message)}
 
 
 @dataclass

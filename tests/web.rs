@@ -325,7 +325,7 @@ async fn the_height_observer_reports_each_new_height_once() {
 fn stored_session(ttl_s: u64) -> String {
     let expiry = page::now_s() + ttl_s;
     format!(
-        r#"{{"user":"Alice Example","email":"alice@example.com","token":{{"value":"a.b.c","value_id_token":"i.d.t","expiry":{expiry}}},"scopes":["openid"]}}"#
+        r#"{{"user":"Alice Example","email":"alice@example.com","token":{{"value":"a.b.c","value_id_token":"i.d.t","expiry":{expiry}}},"scopes":["openid"],"binding":{{"key_id":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","salt":"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}}}}"#
     )
 }
 
@@ -655,4 +655,83 @@ async fn an_interval_ticks_until_dropped() {
     let stopped = *ticks.borrow();
     sleep(100).await;
     assert_eq!(*ticks.borrow(), stopped);
+}
+
+/// Verifies `signature` over `message` with the public JWK of a proof, through `crypto.subtle`.
+async fn verifies(jwk: &Json, message: &str, signature: &[u8]) -> bool {
+    let subtle = window().crypto().unwrap().subtle();
+    let algorithm = js(r#"{"name":"ECDSA","namedCurve":"P-256","hash":"SHA-256"}"#);
+    let usages = js_sys::Array::of1(&"verify".into());
+    let key = subtle
+        .import_key_with_object(
+            "jwk",
+            js(&jwk.to_string()).unchecked_ref(),
+            algorithm.unchecked_ref(),
+            true,
+            &usages,
+        )
+        .unwrap();
+    let key: web_sys::CryptoKey = wasm_bindgen_futures::JsFuture::from(key)
+        .await
+        .unwrap()
+        .into();
+    let promise = subtle
+        .verify_with_object_and_u8_array_and_u8_array(
+            algorithm.unchecked_ref(),
+            &key,
+            signature,
+            message.as_bytes(),
+        )
+        .unwrap();
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap() == JsValue::TRUE
+}
+
+#[wasm_bindgen_test]
+async fn a_login_key_stays_in_indexeddb_unexportable_and_its_proofs_verify() {
+    use streamlit_component::binding::{nonce_from_digest, signed_message};
+    use streamlit_component::browser::keys::{self, ProofError};
+    use streamlit_component::encoding::{base64url_decode, base64url_encode};
+    let w = window();
+    let key = keys::new_key(&w).await.unwrap();
+    assert!(key.saved, "kept in IndexedDB");
+    assert!(key.pair.is_bound(), "the private key cannot be exported");
+    // The key id is the RFC 7638 thumbprint; the nonce commits to it and the salt.
+    let public = key.pair.public_key(&w).await.unwrap();
+    let thumbprint = crypto::sha256(&w, public.thumbprint_input().as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(key.binding.key_id, base64url_encode(&thumbprint));
+    let digest = crypto::sha256(&w, &key.binding.commitment_input())
+        .await
+        .unwrap();
+    assert_eq!(key.nonce, nonce_from_digest(&digest));
+
+    // Read back from IndexedDB (as a reload or another tab would): it signs, and the signature
+    // verifies with the public JWK of the proof, over that message only.
+    let loaded = keys::load(&w, &key.binding.key_id)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert!(loaded.is_bound());
+    let message = signed_message(&"c".repeat(43), "https://idp.example", "app");
+    let (_, proof) = keys::prove(&w, None, &key.binding, &message).await.unwrap();
+    let jwk = proof.get("jwk").unwrap().clone();
+    let signature =
+        base64url_decode(proof.get("signature").and_then(Json::as_str).unwrap()).unwrap();
+    assert_eq!(signature.len(), 64, "IEEE P1363 r || s");
+    assert!(jwk.get("d").is_none(), "no private part in the proof");
+    assert!(verifies(&jwk, &message, &signature).await);
+    let other = signed_message(&"d".repeat(43), "https://idp.example", "app");
+    assert!(!verifies(&jwk, &other, &signature).await);
+
+    // A new login's key replaces the old one; logout clears them all.
+    let second = keys::new_key(&w).await.unwrap();
+    assert!(keys::load(&w, &key.binding.key_id).await.unwrap().is_none());
+    keys::clear(&w).await.unwrap();
+    assert!(keys::load(&w, &second.binding.key_id)
+        .await
+        .unwrap()
+        .is_none());
+    let missing = keys::prove(&w, None, &second.binding, &message).await;
+    assert_eq!(missing.err(), Some(ProofError::KeyMissing));
 }

@@ -6,13 +6,18 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Window;
 
-/// A fresh random secret (32 bytes, base64url): a state, nonce or PKCE verifier.
-pub fn random_secret(window: &Window) -> Result<Secret, JsValue> {
+/// Fresh random bytes from `crypto.getRandomValues`.
+pub fn random_bytes(window: &Window) -> Result<[u8; RANDOM_BYTES], JsValue> {
     let mut bytes = [0u8; RANDOM_BYTES];
     window
         .crypto()?
         .get_random_values_with_u8_array(&mut bytes)?;
-    Ok(pkce::random_secret(&bytes))
+    Ok(bytes)
+}
+
+/// A fresh random secret (32 bytes, base64url): a state or PKCE verifier.
+pub fn random_secret(window: &Window) -> Result<Secret, JsValue> {
+    Ok(pkce::random_secret(&random_bytes(window)?))
 }
 
 /// The SHA-256 digest of `data`.

@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod handoff;
 pub mod host;
 pub mod http;
+pub mod keys;
 pub mod listener;
 pub mod locks;
 pub mod messaging;

@@ -3,6 +3,7 @@
 
 use super::discovery::ProviderMetadata;
 use super::{ProviderError, UnixSeconds};
+use crate::binding::Binding;
 use crate::encoding::form_encode;
 use crate::json::Json;
 use crate::pkce;
@@ -58,6 +59,9 @@ pub struct PendingLogin {
     /// A same-tab login's way back: the app page (with its query) that started it. Always on
     /// the component's own origin (checked where it is used); `None` for a popup login.
     pub return_to: Option<String>,
+    /// The browser key the `nonce` commits to; `None` until the key is made (the popup opens
+    /// first, from the click).
+    pub binding: Option<Binding>,
 }
 
 /// Why a stored pending login was refused.
@@ -95,6 +99,10 @@ impl PendingLogin {
                 "return_to",
                 self.return_to.as_deref().map_or(Json::Null, Json::from),
             ),
+            (
+                "binding",
+                self.binding.as_ref().map_or(Json::Null, Binding::to_json),
+            ),
         ])
     }
 
@@ -130,6 +138,12 @@ impl PendingLogin {
             return_to: match stored.get_present("return_to") {
                 None => None,
                 Some(_) => Some(text("return_to")?.to_owned()),
+            },
+            binding: match stored.get_present("binding") {
+                None => None,
+                Some(json) => {
+                    Some(Binding::from_json(json).map_err(|_| PendingError::Malformed("binding"))?)
+                }
             },
         })
     }

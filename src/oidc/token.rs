@@ -146,6 +146,7 @@ mod tests {
             },
             created_at: 0,
             return_to: None,
+            binding: None,
         }
     }
 

@@ -2,6 +2,10 @@ use super::*;
 use crate::oidc::claims::IdClaims;
 use crate::oidc::token::TokenSet;
 
+fn bind() -> crate::binding::Binding {
+    crate::binding::Binding::new(&[1; 32], &[2; 32])
+}
+
 fn session() -> Session {
     Session {
         user: "Alice Example".into(),
@@ -14,6 +18,7 @@ fn session() -> Session {
         refresh_token: Some(Secret::new("refresh-1")),
         scopes: vec!["openid".into(), "read:chart".into()],
         login_id_token: None,
+        binding: bind(),
     }
 }
 
@@ -157,6 +162,7 @@ fn a_code_exchange_makes_a_session_from_the_id_token() {
         Some(&claims()),
         None,
         "openid profile",
+        bind(),
         1_800_000_000,
     )
     .unwrap();
@@ -172,15 +178,16 @@ fn a_code_exchange_makes_a_session_from_the_id_token() {
     assert_eq!(made.scopes, ["openid", "read:chart"]);
     let mut no_scope = token_set(Some("id-2"), None, None);
     no_scope.scope = None;
-    let made =
-        Session::from_token_set(no_scope, Some(&claims()), None, "openid  email", 0).unwrap();
+    let made = Session::from_token_set(no_scope, Some(&claims()), None, "openid  email", bind(), 0)
+        .unwrap();
     assert_eq!(
         made.token.expiry, 1_800_000_900,
         "without expires_in: the ID token's exp"
     );
     assert_eq!(made.scopes, ["openid", "email"]);
     assert!(
-        Session::from_token_set(token_set(None, None, None), None, None, "openid", 0).is_none(),
+        Session::from_token_set(token_set(None, None, None), None, None, "openid", bind(), 0)
+            .is_none(),
         "a code exchange without an ID token makes no session"
     );
 }
@@ -193,6 +200,7 @@ fn a_refresh_rotates_the_refresh_token_and_keeps_what_it_does_not_replace() {
         None,
         Some(&old),
         "openid",
+        bind(),
         1_800_000_000,
     )
     .unwrap();
@@ -210,6 +218,7 @@ fn a_refresh_rotates_the_refresh_token_and_keeps_what_it_does_not_replace() {
         None,
         Some(&old),
         "openid",
+        bind(),
         0,
     )
     .unwrap();
@@ -231,6 +240,7 @@ fn pending_login(state: &str, created_at: UnixSeconds) -> PendingLogin {
         },
         created_at,
         return_to: None,
+        binding: None,
     }
 }
 
@@ -314,6 +324,7 @@ fn a_refresh_without_a_nonce_keeps_the_login_id_token_for_python() {
         Some(&claims()),
         Some(&old),
         "openid",
+        bind(),
         0,
     )
     .unwrap();
@@ -335,6 +346,7 @@ fn a_refresh_without_a_nonce_keeps_the_login_id_token_for_python() {
         Some(&claims()),
         Some(&first),
         "openid",
+        bind(),
         0,
     )
     .unwrap();
@@ -348,6 +360,7 @@ fn a_refresh_without_a_nonce_keeps_the_login_id_token_for_python() {
         Some(&claims()),
         Some(&second),
         "openid",
+        bind(),
         0,
     )
     .unwrap();
@@ -356,4 +369,27 @@ fn a_refresh_without_a_nonce_keeps_the_login_id_token_for_python() {
         "a token with its nonce stands alone"
     );
     assert!(session().public_json().get("login_id_token").is_none());
+}
+
+#[test]
+fn a_stored_session_without_a_valid_binding_is_refused() {
+    let stored = session().to_stored();
+    let json = Json::parse(&stored).unwrap();
+    let Json::Object(pairs) = json else {
+        unreachable!("a session is stored as an object")
+    };
+    let without: Vec<_> = pairs
+        .iter()
+        .filter(|(k, _)| k != "binding")
+        .cloned()
+        .collect();
+    assert_eq!(
+        Session::from_stored(&Json::Object(without).to_string()),
+        Err(SessionError::Malformed("binding"))
+    );
+    let bad_salt = stored.replace(&bind().salt, "AgIC");
+    assert_eq!(
+        Session::from_stored(&bad_salt),
+        Err(SessionError::Malformed("binding"))
+    );
 }

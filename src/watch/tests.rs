@@ -20,6 +20,7 @@ fn session(expiry: UnixSeconds, refresh: bool) -> Session {
         refresh_token: refresh.then(|| Secret::new("refresh")),
         scopes: vec!["openid".into()],
         login_id_token: None,
+        binding: crate::binding::Binding::new(&[1; 32], &[2; 32]),
     }
 }
 

@@ -38,6 +38,7 @@ fn pending_for(client: ClientConfig) -> PendingLogin {
         client,
         created_at: NOW - 30,
         return_to: None,
+        binding: None,
     }
 }
 
@@ -232,6 +233,20 @@ fn the_pending_login_round_trips_and_refuses_bad_storage() {
         ..pending()
     };
     assert_eq!(PendingLogin::from_json(&same_tab.to_json()), Ok(same_tab));
+    let bound = PendingLogin {
+        binding: Some(crate::binding::Binding::new(&[1; 32], &[2; 32])),
+        ..pending()
+    };
+    assert_eq!(PendingLogin::from_json(&bound.to_json()), Ok(bound));
+    let bad_binding = Json::parse(&stored.to_string().replace(
+        "\"binding\":null",
+        "\"binding\":{\"key_id\":\"x\",\"salt\":\"y\"}",
+    ))
+    .unwrap();
+    assert_eq!(
+        PendingLogin::from_json(&bad_binding),
+        Err(PendingError::Malformed("binding"))
+    );
     let empty_return = Json::parse(
         &stored
             .to_string()
