@@ -192,3 +192,19 @@ def victim_issuer(session: dict) -> str:
 
     payload = session["token"]["value_id_token"].split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["iss"]
+
+
+@pytest.mark.parametrize("offset_s", [600, -600])
+def test_a_browser_whose_clock_runs_ten_minutes_off_still_logs_in(page, app_url, offset_s):
+    # Five-minute ID tokens and a browser clock ten minutes fast (or slow): the component
+    # checks the fresh token at the provider's time, Python at the server's.
+    import time
+
+    page.clock.install(time=time.time() + offset_s)
+    page.goto(app_url)
+    expect_logged_out(page, "host test", timeout=30_000)
+    assert abs(page.evaluate("Date.now()") / 1000 - time.time() - offset_s) < 60, "the clock is off"
+    sign_in(page)
+    expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+    expect_logged_in(page)
+    assert "onError" not in page.get_by_text(re.compile("^events: ")).inner_text()

@@ -14,6 +14,9 @@ pub const MAX_JWT_LEN: usize = 16 * 1024;
 
 /// Clock skew tolerated on `exp` and `iat`, in seconds (SECURITY checklist: at most 60).
 pub const LEEWAY_S: u64 = 60;
+/// The largest difference between the browser's clock and the provider's that is taken for a
+/// clock running off, not for a token out of its time (a day, as for Python's `seq` bound).
+pub const MAX_CLOCK_SKEW_S: u64 = 24 * 3600;
 
 /// The claims the component shows and keeps.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,6 +164,18 @@ fn optional_text(claims: &Json, name: &'static str) -> Result<Option<String>, Cl
     }
 }
 
+/// The time an ID token is checked at. The token comes straight from the token endpoint, so its
+/// `iat` is the provider's clock at that moment; a browser's clock may run minutes off (Python
+/// checks `exp` and `iat` against the server's clock). Where the two differ by more than the
+/// leeway, the token is checked at its `iat`, unless they differ by more than
+/// [`MAX_CLOCK_SKEW_S`], which no real clock does.
+pub fn check_time(issued_at: Option<UnixSeconds>, now: UnixSeconds) -> UnixSeconds {
+    match issued_at {
+        Some(iat) if (LEEWAY_S + 1..=MAX_CLOCK_SKEW_S).contains(&iat.abs_diff(now)) => iat,
+        _ => now,
+    }
+}
+
 /// Checks an ID token's claims in the order of OpenID Connect Core §3.1.3.7 and returns them.
 pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, ClaimsError> {
     let (header, claims) = decode(jwt)?;
@@ -192,13 +207,13 @@ pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, Cl
         .get("exp")
         .and_then(Json::as_u64)
         .ok_or(ClaimsError::MissingExpiry)?;
-    if expires_at.saturating_add(LEEWAY_S) <= expected.now {
+    let issued_at = claims.get("iat").and_then(Json::as_u64);
+    let now = check_time(issued_at, expected.now);
+    if expires_at.saturating_add(LEEWAY_S) <= now {
         return Err(ClaimsError::Expired);
     }
-    if let Some(issued_at) = claims.get("iat").and_then(Json::as_u64) {
-        if issued_at > expected.now.saturating_add(LEEWAY_S) {
-            return Err(ClaimsError::IssuedInFuture);
-        }
+    if issued_at.is_some_and(|iat| iat > now.saturating_add(LEEWAY_S)) {
+        return Err(ClaimsError::IssuedInFuture);
     }
     let subject = claims
         .get("sub")

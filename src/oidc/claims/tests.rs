@@ -149,10 +149,32 @@ fn expiry_and_issue_time_are_checked_with_leeway() {
         "within the leeway"
     );
     assert_eq!(
-        check(&jwt(&format!(r#"{{"iat":{}}}"#, NOW + LEEWAY_S + 1))),
+        check(&jwt(&format!(
+            r#"{{"iat":{},"exp":{}}}"#,
+            NOW + MAX_CLOCK_SKEW_S + 1,
+            NOW + MAX_CLOCK_SKEW_S + 300
+        ))),
         Err(ClaimsError::IssuedInFuture)
     );
     assert!(check(&jwt(&format!(r#"{{"iat":{}}}"#, NOW + LEEWAY_S))).is_ok());
+}
+
+#[test]
+fn a_browser_clock_minutes_off_checks_the_token_at_the_providers_time() {
+    // Five-minute tokens, the browser's clock ten minutes fast or slow: valid at their `iat`.
+    for iat in [NOW - 600, NOW + 600] {
+        let token = jwt(&format!(r#"{{"iat":{iat},"exp":{}}}"#, iat + 300));
+        assert!(check(&token).is_ok(), "iat {iat}");
+    }
+    // A token expired when it was issued is refused whatever the clock.
+    let stale = jwt(&format!(r#"{{"iat":{},"exp":{}}}"#, NOW - 600, NOW - 700));
+    assert_eq!(check(&stale), Err(ClaimsError::Expired));
+    // More than a day apart: no clock is that far off; the browser's time decides.
+    let old = NOW - MAX_CLOCK_SKEW_S - 1;
+    let token = jwt(&format!(r#"{{"iat":{old},"exp":{}}}"#, old + 300));
+    assert_eq!(check(&token), Err(ClaimsError::Expired));
+    assert_eq!(check_time(Some(NOW - 30), NOW), NOW, "within the leeway");
+    assert_eq!(check_time(None, NOW), NOW);
 }
 
 #[test]
