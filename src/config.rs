@@ -33,6 +33,11 @@ pub struct LoginConfig {
     pub end_session: bool,
     /// Shown in the logged-out line.
     pub hostname: String,
+    /// Confidential mode (render arg `mode: "confidential"`): Python exchanges the code and
+    /// keeps the tokens; the browser keeps a sealed session.
+    pub confidential: bool,
+    /// The authorization request's `prompt`, when the app sets one.
+    pub prompt: Option<String>,
 }
 
 /// Why the args are not a usable configuration; the field is named.
@@ -124,6 +129,16 @@ impl LoginConfig {
             Some(value) => value.as_bool().ok_or(ConfigError::Invalid(field)),
         };
         let refresh = flag("refresh", true)?;
+        let confidential = match optional_text(args, "mode")? {
+            None | Some("public") => false,
+            Some("confidential") => true,
+            Some(_) => return Err(ConfigError::Invalid("mode")),
+        };
+        let prompt = optional_text(args, "prompt")?;
+        let prompts = ["none", "login", "consent", "select_account"];
+        if prompt.is_some_and(|p| !p.split(' ').all(|v| prompts.contains(&v))) {
+            return Err(ConfigError::Invalid("prompt"));
+        }
         let end_session = flag("end_session", false)?;
         Ok(LoginConfig {
             issuer,
@@ -141,6 +156,8 @@ impl LoginConfig {
             refresh,
             end_session,
             hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
+            confidential,
+            prompt: prompt.map(str::to_owned),
         })
     }
 }
@@ -193,6 +210,12 @@ mod tests {
         assert_eq!(c.events, vec!["onStatusUpdate".to_owned()]);
         assert_eq!(c.challenge.as_deref(), Some("0123456789abcdef0123456789"));
         assert_eq!(c.hostname, "demo host");
+        let confidential = config(
+            r#"{"issuer":"https://idp.example","client_id":"demo","mode":"confidential","prompt":"login consent"}"#,
+        )
+        .unwrap();
+        assert!(confidential.confidential && !c.confidential);
+        assert_eq!(confidential.prompt.as_deref(), Some("login consent"));
     }
 
     #[test]
@@ -239,6 +262,8 @@ mod tests {
             (r#""events":"onError""#, "events"),
             (r#""events":[""]"#, "events"),
             (r#""challenge":"short""#, "challenge"),
+            (r#""mode":"secret""#, "mode"),
+            (r#""prompt":"always""#, "prompt"),
             (r#""challenge":"0123456789abcdef01234567/9""#, "challenge"),
             (r#""refresh":"yes""#, "refresh"),
             (r#""end_session":1"#, "end_session"),

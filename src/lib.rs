@@ -6,6 +6,7 @@
 
 pub mod binding;
 pub mod command;
+pub mod confidential;
 pub mod config;
 pub mod encoding;
 pub mod events;

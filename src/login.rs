@@ -13,13 +13,16 @@ use crate::browser::storage::{self, StorageListener, Store};
 use crate::browser::timer::Interval;
 use crate::browser::{crypto, page, popup_window};
 use crate::command::{self, Command, CommandGate, CommandName};
+use crate::confidential::{self, SealedOutcome};
 use crate::config::{ConfigError, LoginConfig};
 use crate::events::{self, Emitter, Failure, ON_ACTION_REQUEST, ON_ERROR, ON_STATUS_UPDATE};
 use crate::exchange::complete_and_store;
 use crate::handoff::{self, Answer, HandoffError};
 use crate::json::Json;
 use crate::lease;
-use crate::oidc::authorize::{authorization_url, end_session_url, PendingLogin};
+use crate::oidc::authorize::{
+    authorization_url, end_session_url, validate_callback, CallbackError, PendingLogin,
+};
 use crate::oidc::claims::{check_id_token, nonce_of, Expected};
 use crate::oidc::discovery::{discovery_url, ProviderMetadata};
 use crate::oidc::token::{parse_token_response, refresh_request_body};
@@ -136,6 +139,12 @@ struct Inner {
     key: Option<(String, KeyPair)>,
     /// The binding proof for this Streamlit session's challenge: challenge, key id, proof.
     proof: Option<(String, String, Json)>,
+    /// Confidential mode: the binding of the login whose code Python is exchanging.
+    exchanging: Option<crate::binding::Binding>,
+    /// Confidential mode: the last `sealed` answer acted on.
+    sealed_seen: u64,
+    /// Confidential mode: when Python was last asked to refresh the sealed session.
+    refresh_asked_at: Option<UnixSeconds>,
 }
 
 impl Inner {
@@ -192,6 +201,9 @@ impl Controller {
             refresh_failure_sent: false,
             key: None,
             proof: None,
+            exchanging: None,
+            sealed_seen: 0,
+            refresh_asked_at: None,
         })))
     }
 
@@ -246,6 +258,13 @@ impl Controller {
                 let admitted = command.filter(|c| self.0.borrow_mut().commands.admit(*c));
                 if let Some(command) = admitted {
                     self.run_command(command);
+                }
+                if let Ok(Some(update)) = confidential::sealed_from_args(&render.args) {
+                    let fresh = update.id > self.0.borrow().sealed_seen;
+                    if fresh {
+                        self.0.borrow_mut().sealed_seen = update.id;
+                        self.take_sealed(update.outcome);
+                    }
                 }
             }
         }
@@ -361,6 +380,9 @@ impl Controller {
                     self.fail(&Failure::new(error.code(), &error));
                 }
                 Action::RemoveExpired => self.remove(KeyKind::Session),
+                Action::Refresh(session) if session.sealed.is_some() => {
+                    self.ask_python_to_refresh(session);
+                }
                 Action::Refresh(session) => {
                     self.refresh(session, None);
                 }
@@ -580,6 +602,10 @@ impl Controller {
         if glue::in_foreign_page(&inner.window) {
             return Err(blocked(", or open the app in its own tab"));
         }
+        if inner.config.as_ref().is_some_and(|c| c.confidential) {
+            // The code goes to Python, which only the app's frame can reach: no same-tab login.
+            return Err(blocked(""));
+        }
         let (Some(_), Some(return_to)) = (
             inner.key(KeyKind::Pending),
             glue::app_page_url(&inner.window),
@@ -645,7 +671,11 @@ impl Controller {
     /// The authorization request's URL: discovery (fetched once), then the S256 challenge.
     async fn authorization_request(&self, pending: &PendingLogin) -> Result<String, Failure> {
         let provider = self.provider().await?;
-        let window = self.0.borrow().window.clone();
+        let (window, prompt) = {
+            let inner = self.0.borrow();
+            let prompt = inner.config.as_ref().and_then(|c| c.prompt.clone());
+            (inner.window.clone(), prompt)
+        };
         let digest = crypto::sha256(&window, pending.verifier.expose().as_bytes())
             .await
             .map_err(|_| Failure::new("crypto_unavailable", "SHA-256 is not available"))?;
@@ -653,6 +683,7 @@ impl Controller {
             &provider,
             pending,
             &pkce::code_challenge_s256(&digest),
+            prompt.as_deref(),
         ))
     }
 
@@ -701,7 +732,8 @@ impl Controller {
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let result = this.finish_login(&pending, &answer).await;
-            this.0.borrow_mut().finishing = false;
+            let exchanging = this.0.borrow().exchanging.is_some();
+            this.0.borrow_mut().finishing = exchanging && result.is_ok();
             match result {
                 Ok(()) => this.look(Reason::Login),
                 Err(failure) => {
@@ -714,6 +746,19 @@ impl Controller {
 
     async fn finish_login(&self, pending: &PendingLogin, answer: &Answer) -> Result<(), Failure> {
         let provider = self.provider().await?;
+        let (confidential, challenge) = {
+            let inner = self.0.borrow();
+            let config = inner.config.as_ref();
+            (
+                config.is_some_and(|c| c.confidential),
+                config.and_then(|c| c.challenge.clone()),
+            )
+        };
+        if confidential {
+            return self
+                .hand_code_to_python(&provider, pending, answer, challenge)
+                .await;
+        }
         let (window, store) = {
             let inner = self.0.borrow();
             (inner.window.clone(), inner.store.clone())
@@ -804,14 +849,17 @@ impl Controller {
             let id_token = inner
                 .watcher
                 .reported()
-                .map(|s| s.token.value_id_token.clone());
-            match (&inner.config, id_token) {
-                (Some(config), Some(id_token)) if config.end_session => match &inner.provider {
+                .map(|s| s.token.value_id_token.clone())
+                // A sealed session has no ID token here: the provider gets the client id only.
+                .filter(|t| !t.expose().is_empty());
+            let logged_in = inner.watcher.reported().is_some();
+            match (&inner.config, logged_in) {
+                (Some(config), true) if config.end_session => match &inner.provider {
                     Some(provider) => {
                         let url = end_session_url(
                             provider,
                             &config.client.client_id,
-                            Some(&id_token),
+                            id_token.as_ref(),
                             &config.client.redirect_uri,
                         )
                         .map(|url| format!("{url}&state={}", popup::LOGOUT_STATE));
@@ -850,6 +898,8 @@ impl Controller {
                 let session = self.0.borrow().watcher.reported().cloned();
                 match session {
                     None => Some("not logged in"),
+                    // Python refreshes a sealed session itself, on this command.
+                    Some(session) if session.sealed.is_some() => None,
                     Some(session) if session.refresh_token.is_none() => {
                         Some("the session has no refresh token")
                     }
@@ -874,13 +924,18 @@ impl Controller {
     /// logged-in status carries the proof that this browser holds the login's key
     /// (`crate::binding`): made once per challenge, asynchronously the first time. A status
     /// whose session changed before its proof was ready is dropped (a newer one follows).
-    fn emit_status(&self, mut data: Json) {
-        let (challenge, session, cached) = {
+    fn emit_status(&self, data: Json) {
+        let session = self.0.borrow().watcher.reported().cloned();
+        self.emit_status_for(data, session);
+    }
+
+    /// [`Controller::emit_status`] for the status of `session`.
+    fn emit_status_for(&self, mut data: Json, session: Option<Session>) {
+        let (challenge, cached) = {
             let inner = self.0.borrow();
             let challenge = inner.config.as_ref().and_then(|c| c.challenge.clone());
-            let session = inner.watcher.reported().cloned();
             let cached = inner.proof.clone();
-            (challenge, session, cached)
+            (challenge, cached)
         };
         let (Some(challenge), Some(session)) = (challenge, session) else {
             return self.emit(ON_STATUS_UPDATE, data);
@@ -893,15 +948,15 @@ impl Controller {
         }
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            match this.prove(&challenge, &session).await {
+            match this.prove(&challenge, &session.binding).await {
                 Ok(proof) => {
-                    if this.0.borrow().watcher.reported() == Some(&session) {
+                    if this.0.borrow().stored_session().as_ref() == Some(&session) {
                         with_binding(&mut data, proof);
                         this.emit(ON_STATUS_UPDATE, data);
                     }
                 }
                 Err(error) => {
-                    if this.0.borrow().watcher.reported() != Some(&session) {
+                    if this.0.borrow().stored_session().as_ref() != Some(&session) {
                         return;
                     }
                     // The session cannot be proven here: it goes, in every tab.
@@ -914,15 +969,16 @@ impl Controller {
         });
     }
 
-    /// The proof for `challenge` by the key of `session`, kept for the next status.
-    async fn prove(&self, challenge: &str, session: &Session) -> Result<Json, keys::ProofError> {
+    /// The proof for `challenge` by the key of `binding`, kept for the next status.
+    async fn prove(
+        &self,
+        challenge: &str,
+        binding: &crate::binding::Binding,
+    ) -> Result<Json, keys::ProofError> {
         let (window, cached, message) = {
             let inner = self.0.borrow();
             let config = inner.config.as_ref().ok_or(keys::ProofError::Crypto)?;
-            let cached = inner
-                .key
-                .as_ref()
-                .filter(|(id, _)| *id == session.binding.key_id);
+            let cached = inner.key.as_ref().filter(|(id, _)| *id == binding.key_id);
             let message =
                 crate::binding::signed_message(challenge, &config.issuer, &config.client.client_id);
             (
@@ -931,12 +987,138 @@ impl Controller {
                 message,
             )
         };
-        let (pair, proof) = keys::prove(&window, cached, &session.binding, &message).await?;
-        let key_id = session.binding.key_id.clone();
+        let (pair, proof) = keys::prove(&window, cached, binding, &message).await?;
+        let key_id = binding.key_id.clone();
         let mut inner = self.0.borrow_mut();
         inner.key = Some((key_id.clone(), pair));
         inner.proof = Some((challenge.to_owned(), key_id, proof.clone()));
         Ok(proof)
+    }
+
+    /// Confidential mode: the checked callback goes to Python, which exchanges the code with the
+    /// client secret and answers with a sealed session (render arg `sealed`).
+    async fn hand_code_to_python(
+        &self,
+        provider: &ProviderMetadata,
+        pending: &PendingLogin,
+        answer: &Answer,
+        challenge: Option<String>,
+    ) -> Result<(), Failure> {
+        let code = validate_callback(
+            &answer.params,
+            pending,
+            provider.iss_parameter_supported,
+            page::now_s(),
+        )
+        .map_err(|e| match &e {
+            CallbackError::Provider(p) if p.error == "access_denied" => {
+                Failure::new("login_cancelled", &e)
+            }
+            _ => Failure::new(e.code(), &e),
+        })?;
+        let binding = pending
+            .binding
+            .clone()
+            .ok_or_else(|| Failure::new("binding_key_missing", "the login has no browser key"))?;
+        let challenge = challenge.ok_or_else(|| {
+            Failure::new(
+                "invalid_config",
+                "confidential mode needs the host's challenge",
+            )
+        })?;
+        let proof = self
+            .prove(&challenge, &binding)
+            .await
+            .map_err(|e| Failure::new(e.code(), e.message()))?;
+        self.0.borrow_mut().exchanging = Some(binding);
+        self.emit(
+            ON_ACTION_REQUEST,
+            confidential::exchange_request(&code, pending, proof),
+        );
+        Ok(())
+    }
+
+    /// Confidential mode: Python's answer. A sealed session for this tab's login or for the
+    /// stored session's key is kept (every tab follows through storage); a failure ends the
+    /// login in progress, and `drop` removes the stored session.
+    fn take_sealed(&self, outcome: SealedOutcome) {
+        match outcome {
+            SealedOutcome::Sealed {
+                value,
+                key_id,
+                user,
+                expiry,
+            } => {
+                let (exchanging, stored) = {
+                    let inner = self.0.borrow();
+                    (inner.exchanging.clone(), inner.stored_session())
+                };
+                let (binding, reason) = match (exchanging, stored) {
+                    (Some(binding), _) if binding.key_id == key_id => (binding, Reason::Login),
+                    (_, Some(stored))
+                        if stored.sealed.is_some()
+                            && stored.binding.key_id == key_id
+                            && stored.sealed.as_ref() != Some(&value) =>
+                    {
+                        (stored.binding, Reason::Refresh)
+                    }
+                    _ => return,
+                };
+                let session = Session::sealed(&user, value.expose(), expiry, binding);
+                let written = {
+                    let inner = self.0.borrow();
+                    inner
+                        .key(KeyKind::Session)
+                        .map(|key| inner.store.set(&key, &session.to_stored()))
+                };
+                {
+                    let mut inner = self.0.borrow_mut();
+                    inner.exchanging = None;
+                    inner.finishing = false;
+                    inner.refresh_asked_at = None;
+                }
+                if !matches!(written, Some(Ok(()))) {
+                    return self.fail(&Failure::new(
+                        "storage_unavailable",
+                        "the session cannot be stored",
+                    ));
+                }
+                self.look(reason);
+            }
+            SealedOutcome::Failed { message, drop, .. } => {
+                let stored = self.0.borrow().stored_session();
+                {
+                    let mut inner = self.0.borrow_mut();
+                    inner.exchanging = None;
+                    inner.finishing = false;
+                }
+                if drop && stored.is_some_and(|s| s.sealed.is_some()) {
+                    self.remove(KeyKind::Session);
+                    self.forget_key();
+                }
+                // Python has told the app (`onError`); the line says it too.
+                self.0.borrow().view.message.set(Some(message));
+                self.look(Reason::Changed);
+            }
+        }
+    }
+
+    /// Confidential mode: a sealed session near expiry is refreshed by Python, on a status
+    /// with reason `refresh` (at most every ten seconds; every tab's Python shares one refresh).
+    fn ask_python_to_refresh(&self, session: Session) {
+        let now = page::now_s();
+        {
+            let mut inner = self.0.borrow_mut();
+            if inner
+                .refresh_asked_at
+                .is_some_and(|at| now.saturating_sub(at) < 10)
+            {
+                return;
+            }
+            inner.refresh_asked_at = Some(now);
+        }
+        let data = status_data(Some(&session), Reason::Refresh);
+        self.emit_status_for(data, Some(session));
     }
 
     /// Forgets the login's key, here and in IndexedDB (logout, or a session that cannot be

@@ -120,6 +120,9 @@ pub struct Session {
     pub login_id_token: Option<Secret>,
     /// The browser key the login's nonce commits to, and the salt (`crate::binding`).
     pub binding: Binding,
+    /// Confidential mode: the session Python sealed (the tokens stay on the server; `token`
+    /// then holds only the access token's expiry, and `refresh_token` is `None`).
+    pub sealed: Option<Secret>,
 }
 
 /// Why a stored session was refused.
@@ -173,9 +176,39 @@ impl Session {
         json.to_string()
     }
 
+    /// A confidential mode session: what Python sealed, for whom, until when, bound to the key
+    /// of `binding`.
+    pub fn sealed(user: &str, sealed: &str, expiry: UnixSeconds, binding: Binding) -> Session {
+        Session {
+            user: user.to_owned(),
+            email: None,
+            token: Tokens {
+                value: Secret::new(""),
+                value_id_token: Secret::new(""),
+                expiry,
+            },
+            refresh_token: None,
+            scopes: Vec::new(),
+            login_id_token: None,
+            binding,
+            sealed: Some(Secret::new(sealed)),
+        }
+    }
+
     /// What Python receives: user, email, token {value, value_id_token, expiry}, scopes, and
-    /// the login's ID token after a refresh without a nonce; never the refresh token.
+    /// the login's ID token after a refresh without a nonce; never the refresh token. A sealed
+    /// session sends the user, the sealed value and the expiry only.
     pub fn public_json(&self) -> Json {
+        if let Some(sealed) = &self.sealed {
+            return Json::object([
+                ("user", Json::from(self.user.as_str())),
+                ("sealed", Json::from(sealed.expose())),
+                (
+                    "token",
+                    Json::object([("expiry", Json::from(self.token.expiry))]),
+                ),
+            ]);
+        }
         let mut json = Json::object([
             ("user", Json::from(self.user.as_str())),
             (
@@ -211,6 +244,15 @@ impl Session {
         }
         let json = Json::parse(stored).map_err(SessionError::Corrupt)?;
         let token = json.get("token").ok_or(SessionError::Malformed("token"))?;
+        let sealed = match json.get_present("sealed") {
+            None => None,
+            Some(_) => Some(Secret::new(text(&json, "sealed")?)),
+        };
+        // A sealed session carries no tokens of its own.
+        let token_text = |name: &'static str| match sealed {
+            Some(_) => Ok(""),
+            None => text(token, name),
+        };
         let email = match json.get_present("email") {
             None => None,
             Some(_) => Some(text(&json, "email")?.to_owned()),
@@ -220,6 +262,7 @@ impl Session {
             Some(_) => Some(Secret::new(text(&json, "refresh_token")?)),
         };
         let scopes = match json.get("scopes") {
+            None if sealed.is_some() => Vec::new(),
             Some(Json::Array(items)) => items
                 .iter()
                 .map(|s| {
@@ -234,8 +277,8 @@ impl Session {
             user: text(&json, "user")?.to_owned(),
             email,
             token: Tokens {
-                value: Secret::new(text(token, "value")?),
-                value_id_token: Secret::new(text(token, "value_id_token")?),
+                value: Secret::new(token_text("value")?),
+                value_id_token: Secret::new(token_text("value_id_token")?),
                 expiry: token
                     .get("expiry")
                     .and_then(Json::as_u64)
@@ -251,6 +294,7 @@ impl Session {
                 .get("binding")
                 .and_then(|b| Binding::from_json(b).ok())
                 .ok_or(SessionError::Malformed("binding"))?,
+            sealed,
         })
     }
 
@@ -310,6 +354,7 @@ impl Session {
             scopes: scope.split_whitespace().map(str::to_owned).collect(),
             login_id_token,
             binding,
+            sealed: None,
         })
     }
 

@@ -133,11 +133,14 @@ impl Watcher {
                 None
             }
             Some(Ok(session)) => {
-                let refreshable = policy.enabled && session.refresh_token.is_some();
+                // A sealed session (confidential mode) is refreshed by Python, which alone
+                // knows whether it still can be: the browser never ends it at expiry.
+                let sealed = session.sealed.is_some();
+                let refreshable = sealed || (policy.enabled && session.refresh_token.is_some());
                 if refreshable && session.token.expiry <= now.saturating_add(policy.margin_s) {
                     actions.push(Action::Refresh(session.clone()));
                 }
-                if !session.is_expired(now) {
+                if !session.is_expired(now) || sealed {
                     Some(session)
                 } else if refreshable {
                     // The refresh decides: a new session, or the end of this one.

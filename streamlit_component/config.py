@@ -1,17 +1,20 @@
 """The login configuration: from a dict or a ``st.secrets`` section.
 
-Key names follow Streamlit's native ``[auth]`` section where they mean the same
-(``server_metadata_url``, ``client_id``); the native keys this component has no use for
-(``client_secret``, ``cookie_secret``, ``client_kwargs``, ``expose_tokens``) are ignored, and so
-are nested tables (``[auth.<provider>]``: pick one with ``section="auth.<provider>"``). Any
-other unknown key, and every missing or invalid one, raises :class:`ConfigError` naming it.
+An ``[auth]`` section written for ``st.login`` works as it is: ``server_metadata_url``,
+``client_id``, ``client_secret`` and ``cookie_secret`` (confidential mode), ``client_kwargs``
+(``scope``, ``prompt``, ``token_endpoint_auth_method``; other Authlib arguments are ignored),
+``expose_tokens`` (ignored: the verified tokens are in ``st.session_state`` anyway), and named
+providers ``[auth.<name>]`` picked with ``provider="<name>"``. st.login's ``redirect_uri``
+(``…/oauth2callback``) belongs to Streamlit's own handler: the component uses its own page as
+redirect URI instead. Any other unknown key, and every missing or invalid one, raises
+:class:`ConfigError` naming it.
 """
 
 from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ALLOWED_ALGORITHMS", "DEFAULT_EVENTS", "AuthConfig", "ConfigError", "load_config"]
@@ -25,7 +28,11 @@ DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 #: Longest clock leeway accepted, in seconds.
 MAX_LEEWAY_S = 60
 
-_IGNORED_NATIVE_KEYS = frozenset({"client_secret", "cookie_secret", "client_kwargs", "expose_tokens"})
+_IGNORED_NATIVE_KEYS = frozenset({"expose_tokens"})
+#: How a confidential client authenticates at the token endpoint.
+AUTH_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
+#: The `prompt` values of OpenID Connect Core §3.1.2.1.
+PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 
 
 class ConfigError(ValueError):
@@ -109,7 +116,19 @@ class AuthConfig:
         Clock leeway for ``exp``, ``iat`` and ``nbf``, at most 60 s.
     max_session_s : int
         How long a login lasts through refreshes whose ID tokens carry no ``nonce``, counted
-        from the login (1 minute to 30 days; 24 hours by default).
+        from the login (1 minute to 30 days; 24 hours by default); in confidential mode, how
+        long a sealed session opens.
+    client_secret : str or None
+        A confidential client's secret: the code exchange and refresh run in Python and the
+        tokens never reach the browser (confidential mode). Never sent to the browser.
+    cookie_secret : str or None
+        Required with ``client_secret``: the key of the sealed session is derived from it.
+    token_endpoint_auth_method : str or None
+        ``client_secret_basic`` or ``client_secret_post``; the first of the two the discovery
+        document lists when ``None``.
+    prompt : str or None
+        The authorization request's ``prompt`` (``login``, ``consent``, ``select_account``,
+        ``none``, space-separated).
     """
 
     issuer: str
@@ -127,6 +146,15 @@ class AuthConfig:
     algorithms: tuple[str, ...] = ALLOWED_ALGORITHMS
     leeway_s: int = 30
     max_session_s: int = 24 * 3600
+    client_secret: str | None = field(default=None, repr=False)
+    cookie_secret: str | None = field(default=None, repr=False)
+    token_endpoint_auth_method: str | None = None
+    prompt: str | None = None
+
+    @property
+    def confidential(self) -> bool:
+        """Whether Python holds the tokens (a ``client_secret`` is configured)."""
+        return self.client_secret is not None
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> AuthConfig:
@@ -165,7 +193,23 @@ class AuthConfig:
             issuer = metadata[: -len(DISCOVERY_SUFFIX)]
         redirect_uri = read.url("redirect_uri")
         if redirect_uri is not None and urllib.parse.urlsplit(redirect_uri).path.endswith("/oauth2callback"):
-            raise ConfigError("redirect_uri", "is st.login's callback; give the component's page URL instead")
+            # st.login's own callback, served by Streamlit's handler: the component uses its
+            # own page, which is what must be registered at the provider.
+            redirect_uri = None
+        kwargs = values.get("client_kwargs", {})
+        if not isinstance(kwargs, Mapping):
+            raise ConfigError("client_kwargs", "must be a table")
+        native = _Reader(kwargs)
+        client_secret = read.text("client_secret")
+        cookie_secret = read.text("cookie_secret")
+        if client_secret is not None and cookie_secret is None:
+            raise ConfigError("cookie_secret", "missing: confidential mode (client_secret) seals the session with it")
+        method = read.text("token_endpoint_auth_method") or native.text("token_endpoint_auth_method")
+        if method is not None and method not in AUTH_METHODS:
+            raise ConfigError("token_endpoint_auth_method", f"must be one of {list(AUTH_METHODS)}")
+        prompt = read.text("prompt") or native.text("prompt")
+        if prompt is not None and not set(prompt.split()) <= PROMPTS:
+            raise ConfigError("prompt", f"must be made of {sorted(PROMPTS)}")
         algorithms = read.strings("algorithms", ALLOWED_ALGORITHMS)
         if not algorithms or any(a not in ALLOWED_ALGORITHMS for a in algorithms):
             raise ConfigError("algorithms", f"must be a non-empty subset of {list(ALLOWED_ALGORITHMS)}")
@@ -182,7 +226,7 @@ class AuthConfig:
             server_metadata_url=metadata or issuer.rstrip("/") + DISCOVERY_SUFFIX,
             client_id=read.text("client_id", required=True) or "",
             audience=read.text("audience"),
-            scope=read.text("scope") or "openid profile email",
+            scope=read.text("scope") or native.text("scope") or "openid profile email",
             events=read.strings("events", DEFAULT_EVENTS),
             heartbeat_s=read.integer("heartbeat_s", 2, 1, 3600),
             api_origins=tuple(origin_of(o) or "" for o in origins),
@@ -193,16 +237,24 @@ class AuthConfig:
             algorithms=algorithms,
             leeway_s=read.integer("leeway_s", 30, 0, MAX_LEEWAY_S),
             max_session_s=read.integer("max_session_s", 24 * 3600, 60, 30 * 24 * 3600),
+            client_secret=client_secret,
+            cookie_secret=cookie_secret,
+            token_endpoint_auth_method=method,
+            prompt=prompt,
         )
 
     @classmethod
-    def from_secrets(cls, section: str = "auth") -> AuthConfig:
+    def from_secrets(cls, section: str = "auth", provider: str | None = None) -> AuthConfig:
         """Read the configuration from ``st.secrets[section]``.
 
         Parameters
         ----------
         section : str
             A top-level section, or a dotted path to a nested one (``"auth.myidp"``).
+        provider : str or None
+            A named provider of the section, as ``st.login(provider)`` takes it: the keys of
+            ``[<section>.<provider>]`` over the section's own (``redirect_uri``,
+            ``cookie_secret``).
 
         Raises
         ------
@@ -219,16 +271,32 @@ class AuthConfig:
                 node = None
             if node is None:
                 raise ConfigError(section, "no such section in st.secrets")
-        return cls.from_dict(dict(node))
+        return cls.from_dict(with_provider(dict(node), provider, section))
 
 
-def load_config(config: AuthConfig | Mapping[str, Any] | None = None, section: str = "auth") -> AuthConfig:
-    """An :class:`AuthConfig` from itself, a mapping, or (``None``) ``st.secrets[section]``."""
+def with_provider(values: dict[str, Any], provider: str | None, section: str = "auth") -> dict[str, Any]:
+    """The keys of a named provider table over the section's own, as ``st.login`` reads them."""
+    if provider is None:
+        if "client_id" not in values and any(isinstance(v, Mapping) and k != "client_kwargs" for k, v in values.items()):
+            names = sorted(k for k, v in values.items() if isinstance(v, Mapping) and k != "client_kwargs")
+            raise ConfigError(section, f"names providers {names}: pick one with provider=\"<name>\"")
+        return values
+    table = values.get(provider)
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{section}.{provider}", "no such provider table")
+    shared = {k: v for k, v in values.items() if not isinstance(v, Mapping) or k == "client_kwargs"}
+    return {**shared, **table}
+
+
+def load_config(config: AuthConfig | Mapping[str, Any] | None = None, section: str = "auth",
+                provider: str | None = None) -> AuthConfig:
+    """An :class:`AuthConfig` from itself, a mapping, or (``None``) ``st.secrets[section]``; a
+    mapping or section with named provider tables takes ``provider``."""
     if isinstance(config, AuthConfig):
         return config
     if config is None:
-        return AuthConfig.from_secrets(section)
-    return AuthConfig.from_dict(config)
+        return AuthConfig.from_secrets(section, provider)
+    return AuthConfig.from_dict(with_provider(dict(config), provider, section))
 
 
 class _Reader:

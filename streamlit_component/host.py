@@ -16,8 +16,10 @@ import streamlit as st
 from .config import AuthConfig, load_config
 from .events import ComponentEvent, EventError, allow, error_event, fresh, parse_envelope, print_report
 from .session import SESSION_KEYS, clear_session, expire_session, is_logged_in, store_session, verify_session
-from .binding import new_challenge
-from .verify import VerificationError, verifier_for
+from . import confidential
+from .binding import new_challenge, thumbprint
+from .sealed import Sealer
+from .verify import TokenVerifier, VerificationError, verifier_for
 from .webrequest import WebRequest, WebRequestError, WebResponse, execute
 
 __all__ = ["ComponentHost", "EventHandler", "require_login", "run_component"]
@@ -39,6 +41,8 @@ class ComponentHost:
         The configuration, or ``None`` to read ``st.secrets[section]``.
     section : str
         The ``st.secrets`` section read when ``config`` is ``None``.
+    provider : str or None
+        A named provider table of the section (``[auth.<provider>]``), as ``st.login`` takes it.
     hostname : str or None
         Shown in the component's logged-out line; ``config.hostname`` when ``None``.
     initial_state : Any
@@ -55,10 +59,10 @@ class ComponentHost:
 
     def __init__(self, key: str = "login", events: Sequence[str] | None = None, *,
                  config: AuthConfig | Mapping[str, Any] | None = None, section: str = "auth",
-                 hostname: str | None = None, initial_state: Any = None,
+                 provider: str | None = None, hostname: str | None = None, initial_state: Any = None,
                  width: int | None = None, height: int | None = None) -> None:
         self.key = key
-        self.config = load_config(config, section)
+        self.config = load_config(config, section, provider)
         self.events = tuple(events) if events is not None else self.config.events
         self.hostname = self.config.hostname if hostname is None else hostname
         self.initial_state = initial_state
@@ -71,7 +75,10 @@ class ComponentHost:
         name = f"_streamlit_component.{self.key}"
         if name not in st.session_state:
             st.session_state[name] = {"challenge": new_challenge(), "last_seq": 0, "command": None,
-                                      "command_id": 0, "rejected": None, "failure": None}
+                                      "command_id": 0, "rejected": None, "failure": None,
+                                      # Confidential mode: the server-held login, and the
+                                      # answer for the component (render arg `sealed`).
+                                      "held": None, "sealed": None, "sealed_id": 0}
         state: dict[str, Any] = st.session_state[name]
         return state
 
@@ -85,12 +92,104 @@ class ComponentHost:
         int
             The command's id; its result arrives as ``onStatusUpdate`` with ``reason: "command"``.
         """
+        self._end_held()
         clear_session(st.session_state)
         return self._command("logout")
 
     def refresh(self) -> int:
-        """Ask the component to refresh its tokens (sent with the next render); returns the id."""
+        """Ask the component to refresh its tokens (sent with the next render); returns the id.
+        In confidential mode Python refreshes at once, and the component stores the new sealed
+        session."""
+        if self.config.confidential and self.state["held"] is not None:
+            self._refresh_held(force=True)
         return self._command("refresh")
+
+    # --- confidential mode ---------------------------------------------------------------
+
+    def _sealer(self) -> Sealer:
+        assert self.config.cookie_secret is not None  # confidential mode requires it
+        return Sealer(self.config.cookie_secret, self.config.issuer, self.config.client_id)
+
+    def _answer(self, **answer: Any) -> None:
+        state = self.state
+        state["sealed_id"] += 1
+        state["sealed"] = {"id": state["sealed_id"], **answer}
+
+    def _hold(self, held: confidential.Held, key_id: str) -> None:
+        """Keeps a confidential login here, in ``st.session_state``, and its sealed form for
+        the component."""
+        state = self.state
+        changed = state["held"] is None or state["held"].sealed != held.sealed
+        state["held"], state["key_id"] = held, key_id
+        store_session(st.session_state, held.session)
+        if changed:
+            self._answer(value=held.sealed, key_id=key_id, user=held.session["user"] or "-",
+                         expiry=held.expiry)
+
+    def _drop(self, error: VerificationError, *, drop: bool) -> ComponentEvent:
+        self.state["held"] = None
+        clear_session(st.session_state)
+        self._answer(error={"code": error.code, "message": error.message}, drop=drop)
+        return error_event(error.code, error.message, self.key)
+
+    def _end_held(self) -> None:
+        """Confidential mode: revokes the refresh token (where the provider can) and forgets
+        the login."""
+        held = self.state["held"]
+        self.state["held"] = None
+        if held is not None:
+            confidential.revoke(verifier_for(self.config), held)
+
+    def _refresh_held(self, *, force: bool = False) -> ComponentEvent | None:
+        """Confidential mode: new tokens shortly before the access token expires (or now, with
+        ``force``); an ``onError`` when the login is over."""
+        held = self.state["held"]
+        if held is None or (not force and not held.needs_refresh(time.time(), REFRESH_MARGIN_S)):
+            return None
+        try:
+            refreshed = confidential.refresh_held(verifier_for(self.config), self._sealer(), held)
+        except VerificationError as error:
+            if error.code in ("token_request_failed", "discovery_failed") and held.expiry > time.time():
+                return error_event(error.code, error.message, self.key)  # try again later
+            return self._drop(error, drop=True)
+        self._hold(refreshed, self.state["key_id"])
+        return None
+
+    def _confidential(self, event: ComponentEvent) -> ComponentEvent | None:
+        """Confidential mode's part of an event: the code exchange, a sealed session to open,
+        a logout. Returns the event the handler gets, or ``None`` to go on as usual."""
+        data = event.data if isinstance(event.data, dict) else {}
+        verifier = verifier_for(self.config)
+        challenge = self.state["challenge"]
+        if event.name == "onActionRequest" and data.get("action") == "exchange":
+            try:
+                held = confidential.exchange_code(verifier, self._sealer(), data, challenge)
+            except VerificationError as error:
+                failed = self._drop(error, drop=False)
+                return replace(failed, seq=event.seq)
+            self._hold(held, _key_id(data))
+            # The handler never sees the code or the verifier.
+            return replace(event, data={"action": "exchange", "user": held.session["user"]})
+        if event.name != "onStatusUpdate":
+            return None
+        session = data.get("session")
+        if data.get("status") == "Logged out":
+            self._end_held()
+            return None
+        if data.get("status") != "Logged in" or not isinstance(session, dict):
+            return None
+        held = self.state["held"]
+        if held is None or held.sealed != session.get("sealed"):
+            try:
+                held = confidential.open_sealed(verifier, self._sealer(), session, challenge)
+            except VerificationError as error:
+                drop = error.code.startswith(("sealed_", "binding_")) or error.code == "invalid_nonce"
+                return replace(self._drop(error, drop=drop), seq=event.seq)
+            self._hold(held, _key_id(session))
+        failed = self._refresh_held()
+        if failed is not None:
+            return replace(failed, seq=event.seq)
+        return replace(event, data={**data, "session": _public(st.session_state)})
 
     def _command(self, name: str) -> int:
         state = self.state
@@ -109,6 +208,12 @@ class ComponentHost:
         args.update(heartbeat_s=c.heartbeat_s, events=list(self.events), challenge=state["challenge"],
                     refresh=c.refresh, end_session=c.end_session,
                     ack=state["last_seq"], command=state["command"], **self.size)
+        if c.prompt is not None:
+            args["prompt"] = c.prompt
+        if c.confidential:
+            args["mode"] = "confidential"
+            if state["sealed"] is not None:
+                args["sealed"] = state["sealed"]
         # Optional values the app did not set are left out, not sent empty.
         if self.hostname.strip():
             args["hostname"] = self.hostname.strip()
@@ -138,6 +243,8 @@ class ComponentHost:
         """Act on an allowed event: settle a finished command, verify and store a login or clear
         the session. Returns the event the handler gets: a login's ``session`` replaced by the
         verified one, or an ``onError`` when the data is invalid or verification failed."""
+        if self.config.confidential and _is_exchange(event):
+            return self._confidential(event) or event
         if event.name != "onStatusUpdate":
             return event
         data = event.data
@@ -147,6 +254,10 @@ class ComponentHost:
         command, pending = data.get("command"), self.state["command"]
         if data.get("reason") == "command" and isinstance(command, dict) and pending and command.get("id") == pending["id"]:
             self.state["command"] = None
+        if self.config.confidential:
+            handled = self._confidential(event)
+            if handled is not None:
+                return handled
         if data["status"] == "Logged out":
             clear_session(st.session_state)
             return event
@@ -157,6 +268,26 @@ class ComponentHost:
             return replace(error_event(error.code, error.message, self.key), seq=event.seq)
         store_session(st.session_state, session)
         return replace(event, data={**data, "session": session})
+
+
+#: Confidential mode: Python refreshes this long before the access token expires.
+REFRESH_MARGIN_S = 30
+
+
+def _key_id(proof_holder: Mapping[str, Any]) -> str:
+    """The thumbprint (base64url) of the browser key in a checked proof."""
+    jwk = proof_holder["binding"]["jwk"]
+    import base64
+
+    return base64.urlsafe_b64encode(thumbprint(jwk["x"], jwk["y"])).rstrip(b"=").decode()
+
+
+def _is_exchange(event: ComponentEvent) -> bool:
+    return event.name == "onActionRequest" and isinstance(event.data, dict) and event.data.get("action") == "exchange"
+
+
+def _public(state: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: state.get(key) for key in SESSION_KEYS}
 
 
 def verified_arg() -> dict[str, Any]:
@@ -196,9 +327,10 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
     state = st.session_state
     if any(key not in state for key in SESSION_KEYS):
         clear_session(state)
-    expire_session(state)
     private = host.state
     handled: list[ComponentEvent] = []
+    refresh_failure = host._refresh_held() if host.config.confidential else None
+    expire_session(state)
 
     def dispatch(event: ComponentEvent) -> None:
         handled.append(event)
@@ -217,6 +349,8 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
             dispatch(error_event(error.code, error.message, host.key))
         return handled
     private["failure"] = None
+    if refresh_failure is not None:
+        dispatch(refresh_failure)
     args = host.render_args(issuer)
     value = package.login(key=host.key, default=host.initial_state, **args)
     try:
@@ -231,15 +365,20 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
         return handled
     for event in events:
         private["last_seq"] = event.seq
-        dispatch(host.apply(allow(event, host.events)))
-    if verified_arg() != args["verified"]:
-        # The component shows the name only once told: tell it now, not at the next rerun.
+        if host.config.confidential and _is_exchange(event):
+            # The login itself, whatever events the app listens to.
+            dispatch(allow(host.apply(event), host.events))
+        else:
+            dispatch(host.apply(allow(event, host.events)))
+    if verified_arg() != args["verified"] or args.get("sealed") != private["sealed"]:
+        # The component shows the name only once told, and keeps a new sealed session only
+        # once given it: tell it now, not at the next rerun.
         st.rerun()
     return handled
 
 
 def require_login(config: AuthConfig | Mapping[str, Any] | None = None, *, key: str = "login",
-                  section: str = "auth", event_handler: EventHandler | None = None,
+                  section: str = "auth", provider: str | None = None, event_handler: EventHandler | None = None,
                   report: bool = False, **props: Any) -> ComponentHost:
     """Render the login component and stop the script until a verified login.
 
@@ -251,7 +390,7 @@ def require_login(config: AuthConfig | Mapping[str, Any] | None = None, *, key: 
     ----------
     config : AuthConfig, Mapping or None
         The configuration, or ``None`` to read ``st.secrets[section]``.
-    key, section, props
+    key, section, provider, props
         As for :class:`ComponentHost`.
     event_handler : callable or None
         Gets every event, as with :func:`run_component`.
@@ -263,7 +402,7 @@ def require_login(config: AuthConfig | Mapping[str, Any] | None = None, *, key: 
     ComponentHost
         Once logged in, for ``host.logout()``, ``host.refresh()`` and ``host.request(...)``.
     """
-    host = ComponentHost(key, config=config, section=section, **props)
+    host = ComponentHost(key, config=config, section=section, provider=provider, **props)
     run_component(host, event_handler, report=report)
     if not is_logged_in(st.session_state):
         st.stop()

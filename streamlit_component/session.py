@@ -11,7 +11,8 @@ from typing import Any
 from .binding import verify_proof
 from .verify import TokenVerifier, VerificationError
 
-__all__ = ["SESSION_KEYS", "clear_session", "expire_session", "is_logged_in", "store_session", "verify_session"]
+__all__ = ["SESSION_KEYS", "clear_session", "expire_session", "is_logged_in", "store_session", "verify_session",
+           "verify_tokens"]
 
 #: The ``st.session_state`` keys this package owns.
 SESSION_KEYS = ("user", "email", "token", "claims", "scopes")
@@ -46,14 +47,28 @@ def verify_session(verifier: TokenVerifier, reported: Any, challenge: str) -> di
     config = verifier.config
     nonce = verify_proof(reported.get("binding"), challenge=challenge, issuer=config.issuer,
                          client_id=config.client_id)
-    login_token = reported.get("login_id_token")
-    if login_token is None:
-        claims = verifier.verify_id_token(id_token, nonce)
-    else:
-        # After a refresh whose ID token has no nonce: paired with the login's own.
-        claims = verifier.verify_refreshed_id_token(id_token, login_token, nonce)
+    return verify_tokens(verifier, access, id_token, expiry, nonce, login_token=reported.get("login_id_token"))
+
+
+def verify_tokens(verifier: TokenVerifier, access: str, id_token: Any, expiry: int, nonce: str, *,
+                  login_token: Any = None, claims: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The session for tokens from the browser or the token endpoint: the ID token verified
+    with ``nonce`` (after a refresh without one, next to ``login_token``; with ``claims`` given,
+    already verified), the access token verified when it is a JWT for the configured API.
+
+    Raises
+    ------
+    VerificationError
+        When a token fails verification.
+    """
+    if claims is None:
+        if login_token is None:
+            claims = verifier.verify_id_token(id_token, nonce)
+        else:
+            # After a refresh whose ID token has no nonce: paired with the login's own.
+            claims = verifier.verify_refreshed_id_token(id_token, login_token, nonce)
+        expiry = min(expiry, int(claims["exp"]))
     scopes: list[str] = []
-    expiry = min(expiry, int(claims["exp"]))
     if verifier.is_api_token(access):
         access_claims = verifier.verify_access_token(access, subject=claims["sub"])
         scopes = verifier.scopes(access_claims)

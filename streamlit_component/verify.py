@@ -171,12 +171,19 @@ class TokenVerifier:
         self.config, self.clock, self.timeout_s = config, clock, timeout_s
         self._refetch_s, self._lifespan_s = jwks_refetch_interval_s, jwks_lifespan_s
         self._jwks: _Jwks | None = None
+        self._metadata: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._monotonic = monotonic
         # While the provider cannot be reached: the failure, when to try again, the next wait.
         self._failure: VerificationError | None = None
         self._retry_at = 0.0
         self._backoff_s = DISCOVERY_BACKOFF_S[0]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The provider's discovery document, checked (fetched on first use)."""
+        self._keys()
+        return self._metadata
 
     @property
     def issuer(self) -> str:
@@ -199,6 +206,7 @@ class TokenVerifier:
                     self._backoff_s = min(self._backoff_s * 2, DISCOVERY_BACKOFF_S[1])
                     raise
                 self._failure, self._backoff_s = None, DISCOVERY_BACKOFF_S[0]
+                self._metadata = document
                 jwks_uri = document["jwks_uri"]
                 self._jwks = _Jwks(jwks_uri, self.timeout_s, self._refetch_s, self._lifespan_s, time.monotonic)
             return self._jwks

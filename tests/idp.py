@@ -41,10 +41,12 @@ class Provider:
 
 @contextlib.contextmanager
 def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | None = None,
-                refresh_nonce: bool = True, **ttls: int) -> Iterator[Provider]:
+                refresh_nonce: bool = True, end_session: bool = True, auth_methods: str | None = None,
+                **ttls: int) -> Iterator[Provider]:
     """The provider on `port` (default: a free loopback port); `ttls` sets IDP_*_TTL variables
     (seconds); `coop` a Cross-Origin-Opener-Policy header on every page; `refresh_nonce=False`
-    leaves the nonce out of ID tokens from a refresh."""
+    leaves the nonce out of ID tokens from a refresh; `end_session=False` leaves out the
+    end_session_endpoint; `auth_methods` the token endpoint auth methods discovery lists."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the provider's packages are missing: run `make idp`")
     port = port or free_port()
@@ -55,6 +57,10 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
         env["IDP_COOP"] = coop
     if not refresh_nonce:
         env["IDP_REFRESH_NONCE"] = "omit"
+    if not end_session:
+        env["IDP_END_SESSION"] = "off"
+    if auth_methods:
+        env["IDP_AUTH_METHODS"] = auth_methods
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"idp-{port}.log"
     with open(log_path, "wb") as log:

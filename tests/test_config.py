@@ -39,10 +39,44 @@ def test_every_key_is_read():
     assert (config.algorithms, config.leeway_s, config.hostname) == (("ES256",), 10, "demo host")
 
 
-def test_native_keys_this_component_does_not_use_and_provider_tables_are_ignored():
-    config = AuthConfig.from_dict({**MINIMAL, "client_secret": "s", "cookie_secret": "c",
-                                   "client_kwargs": {"prompt": "login"}, "google": {"client_id": "g"}})
-    assert config.client_id == "demo"
+def test_an_st_login_section_works_as_it_is():
+    # The shape of Streamlit's documentation for st.login, unchanged.
+    section = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "a-long-random-string",
+               "client_id": "demo", "client_secret": "s3cret", "expose_tokens": ["id", "access"],
+               "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
+               "client_kwargs": {"scope": "openid email", "prompt": "select_account", "code_challenge_method": "S256"}}
+    config = AuthConfig.from_dict(section)
+    assert config.confidential and config.client_id == "demo"
+    assert config.redirect_uri is None, "st.login's /oauth2callback is Streamlit's; the component uses its own page"
+    assert (config.scope, config.prompt, config.token_endpoint_auth_method) == ("openid email", "select_account", None)
+    assert "s3cret" not in repr(config) and "a-long-random-string" not in repr(config)
+    assert not AuthConfig.from_dict(MINIMAL).confidential
+
+
+def test_named_providers_are_picked_as_st_login_picks_them(monkeypatch):
+    section = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c",
+               "google": {"client_id": "g", "client_secret": "gs", "server_metadata_url":
+                          "https://accounts.google.com/.well-known/openid-configuration"},
+               "microsoft": {"client_id": "m", "client_secret": "ms", "server_metadata_url":
+                             "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+                             "client_kwargs": {"prompt": "login"}}}
+    monkeypatch.setattr(st, "secrets", {"auth": section})
+    google = load_config(provider="google")
+    assert (google.client_id, google.issuer, google.cookie_secret) == ("g", "https://accounts.google.com", "c")
+    microsoft = load_config(section, provider="microsoft")
+    assert (microsoft.client_id, microsoft.prompt) == ("m", "login")
+    with pytest.raises(ConfigError) as error:
+        load_config()
+    assert "provider=" in str(error.value) and "google" in str(error.value)
+    with pytest.raises(ConfigError) as error:
+        load_config(provider="okta")
+    assert error.value.key == "auth.okta"
+
+
+def test_a_client_secret_needs_a_cookie_secret():
+    with pytest.raises(ConfigError) as error:
+        AuthConfig.from_dict({**MINIMAL, "client_secret": "s"})
+    assert error.value.key == "cookie_secret"
 
 
 @pytest.mark.parametrize("values, key", [
@@ -64,7 +98,10 @@ def test_native_keys_this_component_does_not_use_and_provider_tables_are_ignored
     ({**MINIMAL, "api_origins": ["http://10.0.0.5:5000"]}, "api_origins"),
     ({**MINIMAL, "refresh": "yes"}, "refresh"),
     ({**MINIMAL, "redirect_uri": "http://app.example/cb"}, "redirect_uri"),
-    ({**MINIMAL, "redirect_uri": "http://localhost:8501/oauth2callback"}, "redirect_uri"),
+    ({**MINIMAL, "client_kwargs": "scope=openid"}, "client_kwargs"),
+    ({**MINIMAL, "client_secret": "s", "cookie_secret": "c", "token_endpoint_auth_method": "private_key_jwt"},
+     "token_endpoint_auth_method"),
+    ({**MINIMAL, "prompt": "always"}, "prompt"),
     ({**MINIMAL, "algorithms": ["none"]}, "algorithms"),
     ({**MINIMAL, "algorithms": ["HS256"]}, "algorithms"),
     ({**MINIMAL, "algorithms": []}, "algorithms"),

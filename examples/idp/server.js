@@ -15,6 +15,15 @@
 //                            then loses its opener while it is at the provider
 //   IDP_REFRESH_NONCE        "omit": ID tokens from a refresh carry no nonce (OpenID Connect
 //                            Core 12.2 allows it; Django OAuth Toolkit and others do it)
+//   IDP_END_SESSION          "off": no end_session_endpoint (as Google)
+//   IDP_AUTH_METHODS         token endpoint auth methods listed in discovery, comma-separated
+//                            (none,client_secret_basic,client_secret_post)
+//
+// Two confidential clients (confidential mode), on the same redirect URIs:
+//   confidential-post / post-secret    client_secret_post, opaque access tokens, refresh tokens
+//                                      not rotated (as Google)
+//   confidential-basic / basic-secret  client_secret_basic, JWT access tokens for the API,
+//                                      rotated refresh tokens (as Auth0 or Entra ID)
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -47,16 +56,25 @@ const users = JSON.parse(readFileSync(new URL('./users.json', import.meta.url), 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `key-${Date.now()}`, alg: 'RS256', use: 'sig' };
 
+const client = (id, method, secret) => ({
+  client_id: id,
+  ...(secret ? { client_secret: secret } : {}),
+  token_endpoint_auth_method: method,
+  application_type: 'web',
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  redirect_uris: redirectUris,
+  post_logout_redirect_uris: redirectUris,
+});
+const GOOGLE_LIKE = 'confidential-post';
+
 const configuration = {
-  clients: [{
-    client_id: clientId,
-    token_endpoint_auth_method: 'none',
-    application_type: 'web',
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: redirectUris,
-  }],
+  clients: [
+    client(clientId, 'none'),
+    client(GOOGLE_LIKE, 'client_secret_post', 'post-secret'),
+    client('confidential-basic', 'client_secret_basic', 'basic-secret'),
+  ],
+  clientAuthMethods: env('IDP_AUTH_METHODS', 'none,client_secret_basic,client_secret_post').split(','),
   pkce: { required: () => true },
   scopes: ['openid', 'offline_access', 'profile', 'email', ...apiScopes],
   claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
@@ -76,8 +94,9 @@ const configuration = {
     devInteractions: { enabled: false },
     // RP-initiated logout (the component's `end_session`): the confirmation form is sent at once,
     // so the popup goes straight back to the app's post_logout_redirect_uri.
+    revocation: { enabled: true },
     rpInitiatedLogout: {
-      enabled: true,
+      enabled: env('IDP_END_SESSION', 'on') !== 'off',
       logoutSource(ctx, form) {
         ctx.body = page('Signing out', `${form}
 <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
@@ -86,7 +105,8 @@ const configuration = {
     },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => apiAudience,
+      // The Google-like client gets opaque access tokens (for the userinfo endpoint).
+      defaultResource: (ctx, oidcClient) => (oidcClient.clientId === GOOGLE_LIKE ? undefined : apiAudience),
       useGrantedResource: () => true,
       getResourceServerInfo(ctx, resourceIndicator) {
         if (resourceIndicator !== apiAudience) throw new Error(`unknown resource ${resourceIndicator}`);
@@ -102,7 +122,7 @@ const configuration = {
   },
   // A refresh token for every code grant of the public client, rotated on each use.
   issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
-  rotateRefreshToken: true,
+  rotateRefreshToken: (ctx) => ctx.oidc.client.clientId !== GOOGLE_LIKE,
   ttl: {
     AccessToken: seconds('IDP_ACCESS_TOKEN_TTL', 300),
     IdToken: seconds('IDP_ID_TOKEN_TTL', 300),
@@ -205,6 +225,7 @@ async function interaction(req, res, uid, action) {
 
 // One line per token grant, for the tests that count refreshes at the provider.
 provider.on('grant.success', (ctx) => console.log(`grant.success ${ctx.oidc.params.grant_type}`));
+provider.on('grant.revoked', (ctx) => console.log(`grant.revoked ${ctx.oidc.client?.clientId}`));
 
 const handler = provider.callback();
 const coop = env('IDP_COOP', '');

@@ -163,11 +163,13 @@ fn url_with_query<'a>(
     format!("{endpoint}{separator}{}", form_encode(params))
 }
 
-/// The URL the popup opens: the code flow with S256, state, nonce, scope and audience.
+/// The URL the popup opens: the code flow with S256, state, nonce, scope and audience, and the
+/// app's `prompt` when it sets one.
 pub fn authorization_url(
     provider: &ProviderMetadata,
     pending: &PendingLogin,
     code_challenge: &str,
+    prompt: Option<&str>,
 ) -> String {
     let client = &pending.client;
     let scope = client.scope_with_openid();
@@ -188,6 +190,9 @@ pub fn authorization_url(
         if audience.contains("://") {
             params.push(("resource", audience));
         }
+    }
+    if let Some(prompt) = prompt {
+        params.push(("prompt", prompt));
     }
     url_with_query(&provider.authorization_endpoint, params)
 }

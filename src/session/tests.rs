@@ -19,6 +19,7 @@ fn session() -> Session {
         scopes: vec!["openid".into(), "read:chart".into()],
         login_id_token: None,
         binding: bind(),
+        sealed: None,
     }
 }
 
@@ -391,5 +392,30 @@ fn a_stored_session_without_a_valid_binding_is_refused() {
     assert_eq!(
         Session::from_stored(&bad_salt),
         Err(SessionError::Malformed("binding"))
+    );
+}
+
+#[test]
+fn a_sealed_session_round_trips_and_python_gets_no_token_from_it() {
+    let sealed = Session::sealed("Alice Example", "sc1.opaque", 1_800_000_300, bind());
+    assert_eq!(
+        Session::from_stored(&sealed.to_stored()),
+        Ok(sealed.clone())
+    );
+    let public = sealed.public_json();
+    assert_eq!(
+        public.get("sealed").and_then(Json::as_str),
+        Some("sc1.opaque")
+    );
+    let token = public.get("token").unwrap();
+    assert!(token.get("value").is_none() && token.get("value_id_token").is_none());
+    assert_eq!(
+        token.get("expiry").and_then(Json::as_u64),
+        Some(1_800_000_300)
+    );
+    let empty = sealed.to_stored().replace("sc1.opaque", "");
+    assert_eq!(
+        Session::from_stored(&empty),
+        Err(SessionError::Malformed("sealed"))
     );
 }

@@ -21,6 +21,7 @@ fn session(expiry: UnixSeconds, refresh: bool) -> Session {
         scopes: vec!["openid".into()],
         login_id_token: None,
         binding: crate::binding::Binding::new(&[1; 32], &[2; 32]),
+        sealed: None,
     }
 }
 
@@ -134,4 +135,28 @@ fn the_refresh_margin_is_one_beat_but_never_more_than_thirty_seconds() {
     assert_eq!(RefreshPolicy::new(true, 2).margin_s, 3);
     assert_eq!(RefreshPolicy::new(false, 3600).margin_s, MAX_MARGIN_S);
     assert!(!RefreshPolicy::new(false, 1).enabled);
+}
+
+#[test]
+fn a_sealed_session_is_reported_past_expiry_and_handed_to_python_to_refresh() {
+    let sealed = Session::sealed(
+        "Alice Example",
+        "sc1.opaque",
+        NOW - 5,
+        crate::binding::Binding::new(&[1; 32], &[2; 32]),
+    );
+    let stored = sealed.to_stored();
+    let mut watcher = Watcher::new();
+    let off = RefreshPolicy {
+        enabled: false,
+        margin_s: 3,
+    };
+    let actions = watcher.look(Some(&stored), NOW, off, Reason::Start);
+    assert!(matches!(&actions[0], Action::Refresh(s) if s.sealed == sealed.sealed));
+    assert_eq!(
+        status(&actions),
+        Some(("Logged in".into(), "start".into())),
+        "expired here, but only Python can tell whether it is over"
+    );
+    assert!(!actions.iter().any(|a| matches!(a, Action::RemoveExpired)));
 }

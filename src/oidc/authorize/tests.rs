@@ -53,7 +53,7 @@ fn callback(text: &str) -> Result<Secret, CallbackError> {
 #[test]
 fn the_authorization_url_asks_for_the_code_flow_with_s256_state_and_nonce() {
     let pending = pending_for(client(Some("http://localhost:5000/api")));
-    let url = authorization_url(&provider(), &pending, "CHALLENGE");
+    let url = authorization_url(&provider(), &pending, "CHALLENGE", None);
     let (endpoint, query_text) = url.split_once('?').unwrap();
     assert_eq!(endpoint, "http://localhost:9400/auth");
     let params = query(query_text);
@@ -80,6 +80,9 @@ fn the_authorization_url_asks_for_the_code_flow_with_s256_state_and_nonce() {
         !url.contains("dBjftJeZ"),
         "the verifier never leaves the browser"
     );
+    assert_eq!(get("prompt"), None);
+    let with_prompt = authorization_url(&provider(), &pending, "C", Some("login consent"));
+    assert!(with_prompt.ends_with("&prompt=login%20consent"));
 }
 
 #[test]
@@ -88,7 +91,7 @@ fn the_authorization_url_escapes_values_and_keeps_existing_queries() {
     provider.authorization_endpoint = "https://idp.example/authorize?tenant=a b".into();
     let mut client = client(Some("my-api"));
     client.scope = "openid a&b=c".into();
-    let url = authorization_url(&provider, &pending_for(client), "x");
+    let url = authorization_url(&provider, &pending_for(client), "x", None);
     assert!(url.starts_with("https://idp.example/authorize?tenant=a b&response_type=code&"));
     assert!(url.contains("&scope=openid%20a%26b%3Dc&"));
     assert!(url.contains("&audience=my-api"));
