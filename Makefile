@@ -119,13 +119,15 @@ test-python: build devhost venv chromium nginx idp
 # --- demo ------------------------------------------------------------------------------------
 # examples/demo.py starts the local provider, the demo API and the Streamlit app, prints the URLs
 # and the test users, and stops all three on Ctrl-C. DEMO_SECRETS=<secrets.toml> uses a hosted
-# provider instead of the local one (README: "Use a hosted provider").
+# provider instead of the local one (README: "Use a hosted provider"). DEMO_MODE=confidential runs
+# the login as a confidential client (Python holds the tokens); the app's sidebar names the mode.
 DEMO_PORT ?= 8501
+DEMO_MODE ?= public
 IDP_PORT ?= 9400
 API_PORT ?= 5000
 
 demo: setup build
-	DEMO_PORT=$(DEMO_PORT) IDP_PORT=$(IDP_PORT) API_PORT=$(API_PORT) $(PY) examples/demo.py
+	DEMO_PORT=$(DEMO_PORT) IDP_PORT=$(IDP_PORT) API_PORT=$(API_PORT) DEMO_MODE=$(DEMO_MODE) $(PY) examples/demo.py
 
 clean:
 	rm -rf target $(FRONTEND) dist

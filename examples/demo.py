@@ -10,6 +10,10 @@ Environment (all optional):
     the local provider's port (9400).
 ``API_PORT``
     the demo API's port (5000).
+``DEMO_MODE``
+    ``public`` (default: the browser exchanges the code as a public client) or
+    ``confidential`` (Python does, with a client secret, and keeps the tokens; the browser keeps
+    a sealed session). The app's sidebar says which mode is on.
 ``DEMO_SECRETS``
     a ``secrets.toml`` for a hosted provider (see the README). The local provider is then not
     started; the app uses that file, and the API checks tokens from its ``[auth]`` issuer for
@@ -88,13 +92,29 @@ class Ports:
         return cls(*values)
 
 
-def local_secrets(ports: Ports) -> str:
-    """The app's ``secrets.toml`` for the local provider and API on ``ports``."""
+#: The local provider's confidential client (Auth0/Entra-like: client_secret_basic, JWT access
+#: tokens for the API, rotated refresh tokens), for ``DEMO_MODE=confidential``.
+CONFIDENTIAL_CLIENT = ("confidential-basic", "basic-secret")
+
+
+def local_secrets(ports: Ports, mode: str = "public") -> str:
+    """The app's ``secrets.toml`` for the local provider and API on ``ports``; in confidential
+    ``mode`` with the confidential client, its secret and a fresh ``cookie_secret``."""
     api = f"http://localhost:{ports.api}"
+    if mode == "confidential":
+        import secrets as random
+
+        client = [f"client_id = {json.dumps(CONFIDENTIAL_CLIENT[0])}",
+                  f"client_secret = {json.dumps(CONFIDENTIAL_CLIENT[1])}",
+                  f"cookie_secret = {json.dumps(random.token_urlsafe(32))}"]
+    elif mode == "public":
+        client = [f"client_id = {json.dumps(CLIENT_ID)}"]
+    else:
+        raise DemoError(f"DEMO_MODE={mode}: must be public or confidential")
     lines = [
         "[auth]",
         f"server_metadata_url = {json.dumps(f'http://localhost:{ports.idp}/.well-known/openid-configuration')}",
-        f"client_id = {json.dumps(CLIENT_ID)}",
+        *client,
         f"audience = {json.dumps(api + '/api')}",
         f"scope = {json.dumps(SCOPE)}",
         f"api_origins = [{json.dumps(api)}]",
@@ -224,9 +244,10 @@ class Stop:
         return self.event.wait(seconds)
 
 
-def services_for(ports: Ports, secrets_file: Path, auth: Mapping[str, Any] | None) -> list[Service]:
+def services_for(ports: Ports, secrets_file: Path, auth: Mapping[str, Any] | None,
+                 mode: str = "public") -> list[Service]:
     """The services to start: the local provider (unless ``auth`` is a hosted provider's
-    ``[auth]`` table), the API and Streamlit."""
+    ``[auth]`` table), the API (for the ``mode``'s client) and Streamlit."""
     base = dict(os.environ, PYTHONUNBUFFERED="1")
     app_origins = f"http://localhost:{ports.app},http://127.0.0.1:{ports.app}"
     services = []
@@ -240,7 +261,8 @@ def services_for(ports: Ports, secrets_file: Path, auth: Mapping[str, Any] | Non
             cwd=IDP_DIR,
         ))
         api_env = dict(base, API_SERVER_METADATA_URL=f"{issuer}/.well-known/openid-configuration",
-                       API_AUDIENCE=audience, API_CLIENT_ID=CLIENT_ID)
+                       API_AUDIENCE=audience,
+                       API_CLIENT_ID=CONFIDENTIAL_CLIENT[0] if mode == "confidential" else CLIENT_ID)
         api_env.pop("API_ISSUER", None)
     else:
         api_env = dict(base, API_CLIENT_ID=str(auth["client_id"]), API_AUDIENCE=str(auth.get("audience") or ""))
@@ -350,13 +372,14 @@ def run(env: Mapping[str, str], out: IO[str] = sys.stdout) -> int:
         try:
             ports = Ports.from_env(env)
             hosted = env.get("DEMO_SECRETS", "").strip()
+            mode = env.get("DEMO_MODE", "").strip() or "public"
             if hosted:
                 secrets_file = Path(hosted).expanduser().resolve()
                 auth: dict[str, Any] | None = read_auth_section(secrets_file)
             else:
                 auth = None
                 secrets_file = Path(tmp) / "secrets.toml"
-                secrets_file.write_text(local_secrets(ports), encoding="utf-8")
+                secrets_file.write_text(local_secrets(ports, mode), encoding="utf-8")
                 if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
                     raise DemoError("the local provider's packages are missing: run `make idp`")
             busy = [f"{name}={port}" for name, port in (("DEMO_PORT", ports.app), ("API_PORT", ports.api),
@@ -368,7 +391,7 @@ def run(env: Mapping[str, str], out: IO[str] = sys.stdout) -> int:
         except DemoError as error:
             say(out, f"demo: {error}")
             return 2
-        services = services_for(ports, secrets_file, auth)
+        services = services_for(ports, secrets_file, auth, mode)
         code = 0
         try:
             for service in services:

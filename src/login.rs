@@ -381,10 +381,10 @@ impl Controller {
                 }
                 Action::RemoveExpired => self.remove(KeyKind::Session),
                 Action::Refresh(session) if session.sealed.is_some() => {
-                    self.ask_python_to_refresh(session);
+                    self.ask_python_to_refresh(*session);
                 }
                 Action::Refresh(session) => {
-                    self.refresh(session, None);
+                    self.refresh(*session, None);
                 }
                 Action::Status(data) => {
                     self.emit_status(data);

@@ -85,7 +85,7 @@ pub enum Action {
     Discard(SessionError),
     /// The session is about to expire and can be refreshed: refresh it, unless another tab
     /// holds the refresh lease.
-    Refresh(Session),
+    Refresh(Box<Session>),
     /// The session has expired and cannot be refreshed: remove it.
     RemoveExpired,
     /// Send `onStatusUpdate` with this data.
@@ -138,7 +138,7 @@ impl Watcher {
                 let sealed = session.sealed.is_some();
                 let refreshable = sealed || (policy.enabled && session.refresh_token.is_some());
                 if refreshable && session.token.expiry <= now.saturating_add(policy.margin_s) {
-                    actions.push(Action::Refresh(session.clone()));
+                    actions.push(Action::Refresh(Box::new(session.clone())));
                 }
                 if !session.is_expired(now) || sealed {
                     Some(session)

@@ -63,12 +63,15 @@ def distinct_free_ports(count: int) -> list[int]:
 
 @contextlib.contextmanager
 def running_demo(ports: dict[str, int] | None = None, secrets_file: Path | None = None,
-                 timeout_s: float = 120) -> Iterator[Demo]:
+                 timeout_s: float = 120, mode: str | None = None) -> Iterator[Demo]:
     """``python examples/demo.py`` on ``ports`` (default: free ones), with ``DEMO_SECRETS`` when
     ``secrets_file`` is given, until it printed that it is running."""
     ports = ports or dict(zip(("DEMO_PORT", "IDP_PORT", "API_PORT"), distinct_free_ports(3)))
     env = dict(os.environ, STREAMLIT_SERVER_FILE_WATCHER_TYPE="none", **{k: str(v) for k, v in ports.items()})
     env.pop("DEMO_SECRETS", None)
+    env.pop("DEMO_MODE", None)
+    if mode is not None:
+        env["DEMO_MODE"] = mode
     if secrets_file is not None:
         env["DEMO_SECRETS"] = str(secrets_file)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -336,3 +339,30 @@ def test_the_committed_secrets_are_what_the_launcher_writes_for_the_default_port
     settings = [line for line in committed.splitlines() if line and not line.startswith("#")]
     generated = [line for line in launcher.local_secrets(launcher.Ports()).splitlines() if line]
     assert settings == generated
+
+
+def test_the_demo_in_confidential_mode(page: Page) -> None:
+    """``make demo DEMO_MODE=confidential``: the same app as a confidential client; the sidebar
+    says so, the API gets the server-held token, and the browser keeps only a sealed session."""
+    with running_demo(mode="confidential") as demo:
+        page.goto(demo.url)
+        expect_logged_out(page, HOSTNAME, timeout=60_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("Mode: confidential")
+        sign_in(page, "alice", "alice-password")
+        expect_logged_in(page, "Alice Example", timeout=30_000)
+        session = stored_session(page)
+        assert session is not None and session["sealed"].startswith("sc1.") and "value" not in session["token"]
+        nav(page, "Call API")
+        choose(page, "Call secure API")
+        expect(page.get_by_text("pong: the secure endpoint verified a token for alice")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Solve").click()
+        expect(page.get_by_text("POST /api/solve: HTTP 200")).to_be_visible(timeout=30_000)
+        sidebar.get_by_role("button", name="Log out").click()
+        expect_logged_out(page, HOSTNAME, timeout=30_000)
+        assert our_storage(page) == {}
+
+
+def test_the_demo_refuses_an_unknown_mode() -> None:
+    with pytest.raises(launcher.DemoError):
+        launcher.local_secrets(launcher.Ports(), "hybrid")

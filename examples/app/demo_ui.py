@@ -45,6 +45,11 @@ def login_component() -> ComponentHost:
 def sidebar(host: ComponentHost) -> None:
     """Who is logged in and a logout button that sends the logout command to the component."""
     with st.sidebar:
+        if host.config.confidential:
+            st.caption("Mode: **confidential** — Python exchanges the code and keeps the tokens; "
+                       "the browser holds a sealed session")
+        else:
+            st.caption("Mode: **public client** — the browser exchanges the code; Python verifies")
         if is_logged_in():
             st.markdown(f"Logged in as **{st.session_state.user}**")
             st.button("Log out", key="logout", on_click=host.logout,

@@ -101,11 +101,11 @@ fn a_session_near_expiry_is_refreshed_when_it_can_be() {
     let mut watcher = Watcher::new();
     let near = session(NOW + 2, true);
     let actions = watcher.look(Some(&near.to_stored()), NOW, POLICY, Reason::Changed);
-    assert_eq!(actions[0], Action::Refresh(near.clone()));
+    assert_eq!(actions[0], Action::Refresh(Box::new(near.clone())));
     assert_eq!(status(&actions), Some(("Logged in".into(), "start".into())));
     // Expired while the refresh runs: nothing is reported until it ends.
     let actions = watcher.look(Some(&near.to_stored()), NOW + 2, POLICY, Reason::Changed);
-    assert_eq!(actions, [Action::Refresh(near)]);
+    assert_eq!(actions, [Action::Refresh(Box::new(near))]);
     assert!(watcher.reported().is_some());
 }
 
