@@ -35,6 +35,11 @@ class Provider:
         assert self.log is not None
         return self.log.read_text().count(f"grant.success {grant_type}")
 
+    def issued_tokens(self) -> list[str]:
+        """The opaque access and refresh token values the provider issued (from its log)."""
+        assert self.log is not None
+        return re.findall(r"^token\.saved \w+ (\S+)$", self.log.read_text(), re.MULTILINE)
+
     def discovery(self) -> dict:
         return requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=5).json()
 
@@ -61,6 +66,7 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
         env["IDP_END_SESSION"] = "off"
     if auth_methods:
         env["IDP_AUTH_METHODS"] = auth_methods
+    env["IDP_LOG_TOKENS"] = "1"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"idp-{port}.log"
     with open(log_path, "wb") as log:

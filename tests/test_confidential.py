@@ -149,6 +149,9 @@ def test_login_reload_second_tab_refresh_request_and_logout(like, tmp_path, page
         seen = everything_the_browser_holds(page) + everything_the_browser_holds(other)
         assert like[1] not in seen and COOKIE_SECRET not in seen
         assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.", seen), "no JWT (access or ID token) in the browser"
+        opaque = idp.issued_tokens()
+        assert opaque, "the provider logged the opaque tokens it issued"
+        assert not [t for t in opaque if t in seen], "no opaque access or refresh token in the browser"
 
         # Logout in the second tab: both tabs and both Python sessions, the refresh token revoked.
         with contextlib.suppress(Exception):
@@ -164,9 +167,9 @@ def test_login_reload_second_tab_refresh_request_and_logout(like, tmp_path, page
             time.sleep(0.2)
         assert "grant.revoked" in idp.log.read_text(), "logout revoked the refresh token"
 
-    logs = "".join(p.read_text(errors="replace") for p in ARTIFACTS.glob("streamlit-app-*.log"))
-    logs += idp.log.read_text(errors="replace")
+    logs = (ARTIFACTS / f"streamlit-app-{url.rsplit(':', 1)[1]}.log").read_text(errors="replace")
     assert like[1] not in logs and COOKIE_SECRET not in logs
+    assert not [t for t in idp.issued_tokens() if t in logs] and "eyJ" not in logs, "no token in the app's log"
 
 
 def sealed_entry(page: Page) -> tuple[str, dict]:

@@ -39,7 +39,8 @@ if is_logged_in():
             f"- **Access token valid till:** {expiry:%Y-%m-%d %H:%M:%S} UTC"
         )
         st.caption("Verified by Python: signatures against the provider's keys, issuer, audience, "
-                   "expiry and the nonce this server issued. The ID token's claims:")
+                   "expiry, and this browser's login key signing the challenge this server sent. "
+                   "The ID token's claims:")
         st.json(claims, expanded=False)
 else:
     hint = " Local test users: `alice` / `alice-password`, `bob` / `bob-password`." if local_test_users() else ""

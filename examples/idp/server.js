@@ -18,6 +18,7 @@
 //   IDP_END_SESSION          "off": no end_session_endpoint (as Google)
 //   IDP_AUTH_METHODS         token endpoint auth methods listed in discovery, comma-separated
 //                            (none,client_secret_basic,client_secret_post)
+//   IDP_LOG_TOKENS           "1": log the opaque token values issued (tests look for them)
 //
 // Two confidential clients (confidential mode), on the same redirect URIs:
 //   confidential-post / post-secret    client_secret_post, opaque access tokens, refresh tokens
@@ -226,6 +227,13 @@ async function interaction(req, res, uid, action) {
 // One line per token grant, for the tests that count refreshes at the provider.
 provider.on('grant.success', (ctx) => console.log(`grant.success ${ctx.oidc.params.grant_type}`));
 provider.on('grant.revoked', (ctx) => console.log(`grant.revoked ${ctx.oidc.client?.clientId}`));
+// Tests only (IDP_LOG_TOKENS=1): the opaque token values issued, so that a test can look for
+// them where they must never be (the browser, the app's logs).
+if (env('IDP_LOG_TOKENS', '') === '1') {
+  for (const kind of ['access_token', 'refresh_token']) {
+    provider.on(`${kind}.saved`, (token) => console.log(`token.saved ${kind} ${token.jti}`));
+  }
+}
 
 const handler = provider.callback();
 const coop = env('IDP_COOP', '');
