@@ -31,6 +31,10 @@ pub struct LoginConfig {
     pub refresh: bool,
     /// Whether logout also ends the provider's session (in the popup).
     pub end_session: bool,
+    /// How: a GET with the client id and no ID token (`false`, the default), or a form POST
+    /// that adds the ID token as `id_token_hint` (`true`, render arg `end_session_method:
+    /// "post"`). Either way no token goes into a URL.
+    pub end_session_post: bool,
     /// Shown in the logged-out line.
     pub hostname: String,
     /// Confidential mode (render arg `mode: "confidential"`): Python exchanges the code and
@@ -140,6 +144,11 @@ impl LoginConfig {
             return Err(ConfigError::Invalid("prompt"));
         }
         let end_session = flag("end_session", false)?;
+        let end_session_post = match optional_text(args, "end_session_method")? {
+            None | Some("get") => false,
+            Some("post") => true,
+            Some(_) => return Err(ConfigError::Invalid("end_session_method")),
+        };
         Ok(LoginConfig {
             issuer,
             client: ClientConfig {
@@ -155,6 +164,7 @@ impl LoginConfig {
             challenge: challenge.map(str::to_owned),
             refresh,
             end_session,
+            end_session_post,
             hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
             confidential,
             prompt: prompt.map(str::to_owned),
@@ -190,7 +200,7 @@ mod tests {
             (c.challenge, c.refresh, c.hostname.as_str()),
             (None, true, "")
         );
-        assert!(!c.end_session);
+        assert!(!c.end_session && !c.end_session_post);
     }
 
     #[test]
@@ -198,7 +208,7 @@ mod tests {
         let c = config(
             r#"{"issuer":"https://idp.example","client_id":"demo","scope":"openid read:chart","audience":"http://localhost:5000/api",
                 "redirect_uri":"https://app.example/cb","heartbeat_s":5,"events":["onStatusUpdate"],
-                "challenge":"0123456789abcdef0123456789","refresh":false,"end_session":true,"hostname":"demo host"}"#,
+                "challenge":"0123456789abcdef0123456789","refresh":false,"end_session":true,"end_session_method":"post","hostname":"demo host"}"#,
         )
         .unwrap();
         assert_eq!(c.client.redirect_uri, "https://app.example/cb");
@@ -207,6 +217,7 @@ mod tests {
             Some("http://localhost:5000/api")
         );
         assert_eq!((c.heartbeat_s, c.refresh, c.end_session), (5, false, true));
+        assert!(c.end_session_post);
         assert_eq!(c.events, vec!["onStatusUpdate".to_owned()]);
         assert_eq!(c.challenge.as_deref(), Some("0123456789abcdef0123456789"));
         assert_eq!(c.hostname, "demo host");
@@ -267,6 +278,7 @@ mod tests {
             (r#""challenge":"0123456789abcdef01234567/9""#, "challenge"),
             (r#""refresh":"yes""#, "refresh"),
             (r#""end_session":1"#, "end_session"),
+            (r#""end_session_method":"delete""#, "end_session_method"),
             (r#""scope":5"#, "scope"),
         ] {
             let args = if extra.starts_with(r#""issuer""#) {

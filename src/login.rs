@@ -21,7 +21,7 @@ use crate::handoff::{self, Answer, HandoffError};
 use crate::json::Json;
 use crate::lease;
 use crate::oidc::authorize::{
-    authorization_url, end_session_url, validate_callback, CallbackError, PendingLogin,
+    authorization_url, end_session_request, validate_callback, CallbackError, PendingLogin,
 };
 use crate::oidc::claims::{check_id_token, nonce_of, Expected};
 use crate::oidc::discovery::{discovery_url, ProviderMetadata};
@@ -856,14 +856,18 @@ impl Controller {
             match (&inner.config, logged_in) {
                 (Some(config), true) if config.end_session => match &inner.provider {
                     Some(provider) => {
-                        let url = end_session_url(
+                        let request = end_session_request(
                             provider,
                             &config.client.client_id,
                             id_token.as_ref(),
                             &config.client.redirect_uri,
-                        )
-                        .map(|url| format!("{url}&state={}", popup::LOGOUT_STATE));
-                        match url.map(|url| popup_window::open(&inner.window, &url)) {
+                            popup::LOGOUT_STATE,
+                        );
+                        let opened = request.map(|r| match config.end_session_post {
+                            true => popup_window::post(&inner.window, &r.endpoint, &r.fields),
+                            false => popup_window::open(&inner.window, &r.url_without_hint()),
+                        });
+                        match opened {
                             Some(Some(_)) | None => None,
                             Some(None) => Some(Failure::new(
                                 "popup_blocked",

@@ -105,6 +105,11 @@ class AuthConfig:
         Whether the component refreshes silently at expiry.
     end_session : bool
         Whether logout also ends the provider session.
+    end_session_method : str
+        How the popup asks the provider to end it: ``"get"`` (the default) names the client and
+        sends no token; ``"post"`` adds the ID token as ``id_token_hint`` in a form POST, for
+        providers that need the hint and take POST (Keycloak, Okta, Auth0). Neither puts a
+        token in a URL.
     redirect_uri : str or None
         The component page's URL registered with the provider; the component's own URL when
         ``None``.
@@ -141,6 +146,7 @@ class AuthConfig:
     api_origins: tuple[str, ...] = ()
     refresh: bool = True
     end_session: bool = False
+    end_session_method: str = "get"
     redirect_uri: str | None = None
     hostname: str = ""
     algorithms: tuple[str, ...] = ALLOWED_ALGORITHMS
@@ -207,6 +213,9 @@ class AuthConfig:
         method = read.text("token_endpoint_auth_method") or native.text("token_endpoint_auth_method")
         if method is not None and method not in AUTH_METHODS:
             raise ConfigError("token_endpoint_auth_method", f"must be one of {list(AUTH_METHODS)}")
+        end_session_method = read.text("end_session_method") or "get"
+        if end_session_method not in ("get", "post"):
+            raise ConfigError("end_session_method", 'must be "get" or "post"')
         prompt = read.text("prompt") or native.text("prompt")
         if prompt is not None and not set(prompt.split()) <= PROMPTS:
             raise ConfigError("prompt", f"must be made of {sorted(PROMPTS)}")
@@ -232,6 +241,7 @@ class AuthConfig:
             api_origins=tuple(origin_of(o) or "" for o in origins),
             refresh=read.boolean("refresh", True),
             end_session=read.boolean("end_session", False),
+            end_session_method=end_session_method,
             redirect_uri=redirect_uri,
             hostname=read.text("hostname", allow_empty=True) or "",
             algorithms=algorithms,

@@ -9,7 +9,8 @@ The policy: nothing by default; scripts only from the bundle (`'self'`, `'wasm-u
 and the loader's hash); inline styles (the page's own sheet and the dev host's); `connect-src`
 as wide as the run-time provider may need and no wider than the component's own rule for
 provider URLs (https, or http on loopback); frames only from the component's own origin (the
-dev host page); no `<base>`, forms or plugins.
+dev host page); forms only to where a provider may be (the logout form); no `<base>` or
+plugins.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import sys
 from pathlib import Path
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+# Where the run-time provider may be: the component's own origin, https, or http on loopback.
+PROVIDER_SOURCES = "'self' https: http://localhost:* http://127.0.0.1:*"
 CSP_META = re.compile(r'\s*<meta http-equiv="Content-Security-Policy"[^>]*>')
 
 
@@ -35,10 +38,11 @@ def policy(html: str) -> str:
         "default-src 'none'",
         f"script-src 'self' 'wasm-unsafe-eval' {hashes}".rstrip(),
         "style-src 'unsafe-inline'",
-        "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
+        f"connect-src {PROVIDER_SOURCES}",
         "frame-src 'self'",
         "base-uri 'none'",
-        "form-action 'none'",
+        # The logout form POSTs to the provider's end-session endpoint, which redirects back.
+        f"form-action {PROVIDER_SOURCES}",
         "object-src 'none'",
     ])
 

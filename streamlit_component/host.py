@@ -208,6 +208,8 @@ class ComponentHost:
         args.update(heartbeat_s=c.heartbeat_s, events=list(self.events), challenge=state["challenge"],
                     refresh=c.refresh, end_session=c.end_session,
                     ack=state["last_seq"], command=state["command"], **self.size)
+        if c.end_session and c.end_session_method != "get":
+            args["end_session_method"] = c.end_session_method
         if c.prompt is not None:
             args["prompt"] = c.prompt
         if c.confidential:

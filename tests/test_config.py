@@ -31,12 +31,16 @@ def test_every_key_is_read():
     config = AuthConfig.from_dict({
         **MINIMAL, "audience": "http://localhost:5000/api", "scope": "openid read:chart", "events": ["onStatusUpdate"],
         "heartbeat_s": 5, "api_origins": ["HTTPS://API.example", "http://localhost:5000/"], "refresh": False,
-        "end_session": True, "redirect_uri": "https://app.example/component/streamlit_component.login/index.html",
+        "end_session": True, "end_session_method": "post", "redirect_uri": "https://app.example/component/streamlit_component.login/index.html",
         "hostname": "demo host", "algorithms": ["ES256"], "leeway_s": 10,
     })
     assert config.api_origins == ("https://api.example:443", "http://localhost:5000")
     assert (config.events, config.heartbeat_s, config.refresh, config.end_session) == (("onStatusUpdate",), 5, False, True)
     assert (config.algorithms, config.leeway_s, config.hostname) == (("ES256",), 10, "demo host")
+    assert config.end_session_method == "post"
+    assert AuthConfig.from_dict(MINIMAL).end_session_method == "get"
+    with pytest.raises(ConfigError, match="end_session_method"):
+        AuthConfig.from_dict({**MINIMAL, "end_session_method": "delete"})
 
 
 def test_an_st_login_section_works_as_it_is():

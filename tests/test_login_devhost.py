@@ -88,6 +88,22 @@ def test_login_through_the_popup_stores_the_session_and_tells_python(page, devho
     assert stored_session(page)["refresh_token"]
 
 
+def test_the_callback_page_loads_nothing_from_elsewhere_and_leaks_no_code_by_referrer(page, devhost_url, provider):
+    sent: list = []
+    page.context.on("request", lambda request: sent.append(request))
+    open_host(page, devhost_url, provider.issuer)
+    sign_in(page)
+    expect_logged_in(page)
+    callback = next(i for i, r in enumerate(sent) if "code=" in r.url and r.url.startswith(devhost_url))
+    after = sent[callback:]
+    assert {urlsplit(r.url).netloc for r in after} <= {urlsplit(devhost_url).netloc, urlsplit(provider.issuer).netloc}, \
+        "no third-party resource after the provider's answer"
+    # `Referrer-Policy: no-referrer`: nothing sent after the answer names where it came from, so
+    # the code in the callback URL reaches no server by a Referer header.
+    referers = [(r.url, r.headers.get("referer")) for r in after[1:]]
+    assert referers and not [pair for pair in referers if pair[1]], referers
+
+
 def test_a_reload_keeps_the_session_and_logout_clears_it(page, devhost_url, provider):
     open_host(page, devhost_url, provider.issuer)
     sign_in(page)
@@ -248,14 +264,23 @@ def test_a_short_token_is_refreshed_when_enabled(page, devhost_url):
 
 
 def test_logout_can_end_the_provider_session_in_the_popup(page, devhost_url, provider):
+    requests: list = []
+    page.context.on("request", lambda request: requests.append(request))
     open_host(page, devhost_url, provider.issuer, end_session=True)
     sign_in(page)
     expect_logged_in(page)
+    id_token = stored_session(page)["token"]["value_id_token"]
     frame = component(page)
     with page.expect_popup() as popup_info:
         frame.get_by_role("button", name="Click to logout...").click()
     logout = popup_info.value
     wait_closed(logout, 15)
+    # RP-initiated logout by client_id: no ID token in any URL the browser loaded, kept in its
+    # history or sent to the provider's request log.
+    ends = [r for r in requests if r.url.startswith(f"{provider.issuer}/session/end")]
+    assert ends and ends[0].method == "GET" and "client_id=" in ends[0].url, [r.url for r in ends]
+    assert id_token and id_token not in "".join(r.url + (r.post_data or "") for r in requests)
+    assert not [r.url for r in requests if "eyJ" in r.url], "no JWT in any URL"
     expect_logged_out(page, HOSTNAME)
     wait_for_event(page, status("Logged out", "logout"))
     # The provider forgot the user: the next login asks for the password again.

@@ -187,15 +187,20 @@ def test_three_refreshes_keep_the_login_in_python(kind, tmp_path, page):
         assert "onError" not in events, events
 
 
-@pytest.mark.parametrize("kind", PROVIDERS)
-def test_logout_ends_the_provider_session(kind, tmp_path, page):
-    with app_with(kind, tmp_path, end_session=True) as url:
+@pytest.mark.parametrize(("kind", "method"), [(kind, "get") for kind in PROVIDERS] + [("pyop", "post")])
+def test_logout_ends_the_provider_session(kind, method, tmp_path, page):
+    sent: list = []
+    page.context.on("request", lambda request: sent.append(request))
+    with app_with(kind, tmp_path, end_session=True, end_session_method=method) as url:
         open_app(page, url)
         log_in(page)
         with page.expect_popup() as logout_info:
             component(page).get_by_role("button", name="Click to logout...").click()
         logout = logout_info.value
         nobody(page)
+        if kind == "django-oauth-toolkit":
+            # Without id_token_hint Django OAuth Toolkit asks the user to confirm.
+            logout.get_by_role("button", name="Logout").click()
         # The provider's end-session page sends the popup back to the component, which closes
         # it (or says it is done where the provider cut it off).
         with contextlib.suppress(Exception):
@@ -205,3 +210,9 @@ def test_logout_ends_the_provider_session(kind, tmp_path, page):
         expect(popup.get_by_label("Password")).to_be_visible()
         fill_sign_in_form(popup, "bob", "bob-password")
         verified(page, "Bob Example")
+    # No ID token (no JWT at all) in any URL the browser loaded; with POST the hint went in
+    # the form's body.
+    assert not [r.url for r in sent if "eyJ" in r.url]
+    ends = [r for r in sent if "end_session" in r.url or "session/end" in r.url or "/logout" in r.url]
+    assert ends and ends[0].method == method.upper(), [(r.method, r.url) for r in ends]
+    assert ("id_token_hint=eyJ" in (ends[0].post_data or "")) == (method == "post")

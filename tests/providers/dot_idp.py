@@ -56,6 +56,9 @@ def configure() -> None:
         ],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DOT_DB"]}},
         TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(HERE / "templates")],
+                    # Django OAuth Toolkit's own pages (the logout confirmation), as in a
+                    # project made by startproject.
+                    "APP_DIRS": True,
                     "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}],
         LOGIN_URL="/accounts/login/",
         USE_TZ=True,

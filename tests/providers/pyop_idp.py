@@ -78,6 +78,9 @@ def id_claims(user_id: str, client_id: str) -> dict:
 
 app = Flask(__name__)
 app.secret_key = secrets.token_bytes(32)
+# The provider's session cookie goes with cross-site POSTs too (as Keycloak's and Okta's do), so
+# that an RP-initiated logout by form POST reaches it.
+app.config.update(SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_SECURE=True)
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in (pyop)</title></head>
 <body><h1>Sign in to the pyop provider</h1>{error}<form method="post" action="/login">
@@ -144,9 +147,11 @@ def token():
     return reply
 
 
-@app.get("/end_session")
+@app.route("/end_session", methods=["GET", "POST"])
 def end_session():
-    end_request = EndSessionRequest().deserialize(urlencode(request.args))
+    # RP-Initiated Logout 1.0 §2: GET and POST. Without id_token_hint pyop cannot tell the
+    # client, so it signs the user out without the redirect back.
+    end_request = EndSessionRequest().deserialize(urlencode(request.form if request.method == "POST" else request.args))
     session.pop("user", None)
     provider.logout_user(end_session_request=end_request)
     target = provider.do_post_logout_redirect(end_request)

@@ -291,20 +291,41 @@ fn the_pending_login_never_prints_its_secrets() {
 }
 
 #[test]
-fn the_end_session_url_carries_the_hint_and_the_return_address() {
+fn the_end_session_request_carries_the_hint_in_the_form_not_the_url() {
     let hint = Secret::new("eyJ.hint.sig");
-    let url = end_session_url(
+    let request = end_session_request(
         &provider(),
         "streamlit-demo",
         Some(&hint),
         "http://localhost:8501/",
+        "sc_logout",
     )
     .unwrap();
+    assert_eq!(request.endpoint, "http://localhost:9400/session/end");
     assert_eq!(
-        url,
-        "http://localhost:9400/session/end?client_id=streamlit-demo&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8501%2F&id_token_hint=eyJ.hint.sig"
+        request.fields,
+        vec![
+            ("client_id", "streamlit-demo".to_owned()),
+            (
+                "post_logout_redirect_uri",
+                "http://localhost:8501/".to_owned()
+            ),
+            ("state", "sc_logout".to_owned()),
+            ("id_token_hint", "eyJ.hint.sig".to_owned()),
+        ]
     );
+    assert_eq!(
+        request.url_without_hint(),
+        "http://localhost:9400/session/end?client_id=streamlit-demo&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8501%2F&state=sc_logout",
+        "a GET names the client and never carries the ID token"
+    );
+    // A sealed session has no ID token in the browser: the client id alone.
+    let request = end_session_request(&provider(), "c", None, "x", "s").unwrap();
+    assert!(request
+        .fields
+        .iter()
+        .all(|(name, _)| *name != "id_token_hint"));
     let mut no_logout = provider();
     no_logout.end_session_endpoint = None;
-    assert_eq!(end_session_url(&no_logout, "c", None, "x"), None);
+    assert_eq!(end_session_request(&no_logout, "c", None, "x", "s"), None);
 }
