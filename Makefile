@@ -19,13 +19,14 @@ SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk
 
 IDP := examples/idp
 
-.PHONY: help setup tools venv chromium nginx idp build devhost test test-rust test-wasm test-python demo serve size bench clean
+.PHONY: help setup tools venv chromium nginx idp build devhost test test-rust test-wasm test-python fuzz demo serve size bench clean
 
 help:
 	@echo "make demo   set up, build, start the local provider, the demo API and the Streamlit app"
 	@echo "make test   set up, run every test"
 	@echo "make serve  trunk serve: the dev host page on http://127.0.0.1:8080"
 	@echo "make size   shipped bundle bytes, raw and gzip -9"
+	@echo "make fuzz   the property tests over every decoder, FUZZ_CASES (100000) cases each"
 	@echo "make bench  size, time to ready, change-to-event, Python overhead, memory vs peer components"
 	@echo "            (bench/results/; BENCH_ARGS=--long for 10 minutes of heartbeats)"
 
@@ -98,14 +99,21 @@ BENCH_ARGS ?=
 bench: setup build
 	$(PY) benches/bench.py $(BENCH_ARGS)
 
+FUZZ_CASES ?= 100000
+
 # --- tests -----------------------------------------------------------------------------------
 test: setup
 	$(MAKE) test-rust
 	$(MAKE) test-wasm
 	$(MAKE) test-python
 
+# The property tests (tests/fuzz.rs) run 256 cases each here and 100,000 each in `make fuzz`.
 test-rust:
 	cargo test --lib
+	PROPTEST_CASES=256 cargo test --test fuzz
+
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --test fuzz
 
 test-wasm: tools chromium
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
