@@ -166,10 +166,13 @@ pub fn is_valid_challenge(challenge: &str) -> bool {
 }
 
 /// The proof sent to Python next to the session: the public JWK, the salt and the signature.
-pub fn proof_json(key: &PublicKey, binding: &Binding, signature: &[u8]) -> Json {
+pub fn proof_json(key: &PublicKey, binding: &Binding, challenge: &str, signature: &[u8]) -> Json {
     Json::object([
         ("jwk", key.to_jwk()),
         ("salt", Json::from(binding.salt.as_str())),
+        // The challenge signed, so that a host can tell a proof for an earlier Streamlit
+        // session (a value replayed after a server restart) from a wrong signature.
+        ("challenge", Json::from(challenge)),
         ("signature", Json::from(base64url_encode(signature))),
     ])
 }
@@ -303,7 +306,8 @@ mod tests {
             x: X.into(),
             y: Y.into(),
         };
-        let proof = proof_json(&key, &binding(), &[7; 64]);
+        let proof = proof_json(&key, &binding(), "c1", &[7; 64]);
+        assert_eq!(proof.get("challenge").and_then(Json::as_str), Some("c1"));
         assert_eq!(
             proof.get("salt").and_then(Json::as_str),
             Some(binding().salt.as_str())

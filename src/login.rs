@@ -979,19 +979,19 @@ impl Controller {
         challenge: &str,
         binding: &crate::binding::Binding,
     ) -> Result<Json, keys::ProofError> {
-        let (window, cached, message) = {
+        let (window, cached, issuer, client_id) = {
             let inner = self.0.borrow();
             let config = inner.config.as_ref().ok_or(keys::ProofError::Crypto)?;
             let cached = inner.key.as_ref().filter(|(id, _)| *id == binding.key_id);
-            let message =
-                crate::binding::signed_message(challenge, &config.issuer, &config.client.client_id);
             (
                 inner.window.clone(),
                 cached.map(|(_, pair)| pair.clone()),
-                message,
+                config.issuer.clone(),
+                config.client.client_id.clone(),
             )
         };
-        let (pair, proof) = keys::prove(&window, cached, binding, &message).await?;
+        let (pair, proof) =
+            keys::prove(&window, cached, binding, challenge, (&issuer, &client_id)).await?;
         let key_id = binding.key_id.clone();
         let mut inner = self.0.borrow_mut();
         inner.key = Some((key_id.clone(), pair));

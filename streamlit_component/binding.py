@@ -81,13 +81,20 @@ def verify_proof(proof: Any, *, challenge: str, issuer: str, client_id: str) -> 
     ------
     VerificationError
         ``binding_missing`` (no proof), ``binding_malformed`` (not a P-256 JWK, a 32-byte salt
-        and a 64-byte signature) or ``binding_signature`` (the signature is not this key's over
-        this session's challenge).
+        and a 64-byte signature), ``binding_stale`` (the proof names another session's
+        challenge: wait for this one's) or ``binding_signature`` (the signature is not this
+        key's over this session's challenge).
     """
     if proof is None:
         raise VerificationError("binding_missing", "the login carries no proof of its browser key")
     if not isinstance(proof, dict) or not isinstance(proof.get("jwk"), dict):
         raise VerificationError("binding_malformed", "the binding proof has no `jwk` object")
+    signed = proof.get("challenge")
+    if signed is not None and signed != challenge:
+        # The component names the challenge it signed: this one is another Streamlit
+        # session's (the component's last value, sent again after a server restart). Not an
+        # error of the login: the component signs this session's challenge once it gets it.
+        raise VerificationError("binding_stale", "the proof is for another session's challenge")
     jwk = proof["jwk"]
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise VerificationError("binding_malformed", "the binding key is not an EC P-256 key")

@@ -183,6 +183,8 @@ class ComponentHost:
             try:
                 held = confidential.open_sealed(verifier, self._sealer(), session, challenge)
             except VerificationError as error:
+                if error.code == "binding_stale":
+                    raise _StaleProof from None
                 drop = error.code.startswith(("sealed_", "binding_")) or error.code == "invalid_nonce"
                 return replace(self._drop(error, drop=drop), seq=event.seq)
             self._hold(held, _key_id(session))
@@ -241,10 +243,13 @@ class ComponentHost:
                 event_handler(ComponentEvent("onError", error.data(), self.key))
             return None
 
-    def apply(self, event: ComponentEvent) -> ComponentEvent:
+    def apply(self, event: ComponentEvent) -> ComponentEvent | None:
         """Act on an allowed event: settle a finished command, verify and store a login or clear
         the session. Returns the event the handler gets: a login's ``session`` replaced by the
-        verified one, or an ``onError`` when the data is invalid or verification failed."""
+        verified one, or an ``onError`` when the data is invalid or verification failed; ``None``
+        for a login proven for another Streamlit session's challenge (the component's last value
+        sent again after a server restart), which changes nothing: the component proves the
+        login for this session's challenge next."""
         if self.config.confidential and _is_exchange(event):
             return self._confidential(event) or event
         if event.name != "onStatusUpdate":
@@ -257,7 +262,10 @@ class ComponentHost:
         if data.get("reason") == "command" and isinstance(command, dict) and pending and command.get("id") == pending["id"]:
             self.state["command"] = None
         if self.config.confidential:
-            handled = self._confidential(event)
+            try:
+                handled = self._confidential(event)
+            except _StaleProof:
+                return None
             if handled is not None:
                 return handled
         if data["status"] == "Logged out":
@@ -266,10 +274,16 @@ class ComponentHost:
         try:
             session = verify_session(verifier_for(self.config), data.get("session"), self.state["challenge"])
         except VerificationError as error:
+            if error.code == "binding_stale":
+                return None
             clear_session(st.session_state)
             return replace(error_event(error.code, error.message, self.key), seq=event.seq)
         store_session(st.session_state, session)
         return replace(event, data={**data, "session": session})
+
+
+class _StaleProof(Exception):
+    """A login proven for another Streamlit session's challenge: nothing to act on yet."""
 
 
 #: Confidential mode: Python refreshes this long before the access token expires.
@@ -369,9 +383,13 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
         private["last_seq"] = event.seq
         if host.config.confidential and _is_exchange(event):
             # The login itself, whatever events the app listens to.
-            dispatch(allow(host.apply(event), host.events))
+            applied = host.apply(event)
+            if applied is not None:
+                dispatch(allow(applied, host.events))
         else:
-            dispatch(host.apply(allow(event, host.events)))
+            applied = host.apply(allow(event, host.events))
+            if applied is not None:
+                dispatch(applied)
     if verified_arg() != args["verified"] or args.get("sealed") != private["sealed"]:
         # The component shows the name only once told, and keeps a new sealed session only
         # once given it: tell it now, not at the next rerun.

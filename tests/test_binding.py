@@ -54,7 +54,11 @@ def test_a_replayed_challenge_or_a_signature_over_another_challenge_is_refused()
     earlier, now = new_challenge(), new_challenge()
     replayed = key.proof(earlier, ISSUER)  # a proof seen in another Streamlit session
     assert check(replayed, earlier) == key.nonce
-    refused(replayed, now, "binding_signature")
+    # It names its challenge: another session's, so it is stale (the host waits for a fresh
+    # one); made to name this session's, or naming none, its signature fails.
+    refused(replayed, now, "binding_stale")
+    refused({**replayed, "challenge": now}, now, "binding_signature")
+    refused({k: v for k, v in replayed.items() if k != "challenge"}, now, "binding_signature")
 
 
 @pytest.mark.parametrize("where", [{"issuer": "https://other.example"}, {"client_id": "another-app"}])
@@ -138,7 +142,10 @@ def test_a_session_with_its_key_is_accepted_in_the_session_whose_challenge_it_si
     stored = verify_session(TokenVerifier(provider.config()), reported(provider, key, challenge), challenge)
     assert stored["claims"]["nonce"] == key.nonce and stored["user"] == "Alice Example"
     # The same session posted into another Streamlit session (another challenge): refused.
-    session_refused(provider, reported(provider, key, challenge), new_challenge(), "binding_signature")
+    other, replayed = new_challenge(), reported(provider, key, challenge)
+    session_refused(provider, replayed, other, "binding_stale")
+    replayed["binding"]["challenge"] = other
+    session_refused(provider, replayed, other, "binding_signature")
 
 
 def test_a_stolen_id_token_with_the_thiefs_own_key_is_refused(provider):

@@ -238,13 +238,20 @@ def test_the_same_browser_key_logs_in_again_after_a_reload_and_a_replayed_proof_
     fake.value = None
     reloaded = gated(config).run()
     assert fake.args["challenge"] != earlier, "a new Streamlit session gets a new challenge"
-    # What the first session received, replayed into the new one: the proof is for the old
-    # challenge, so it is refused and names the check.
+    # What the first session received, sent again into the new one (as Streamlit does after a
+    # server restart): the proof names the old challenge, so it changes nothing and raises no
+    # error; made to name the new challenge, its signature fails and names the check.
+    before = len(seen(reloaded))
     fake.value = status(600, session=session_for(provider, earlier, browser=browser), reason="start")
+    reloaded.run()
+    assert markdown(reloaded) == [] and len(seen(reloaded)) == before, "a stale proof is no event"
+    forged = session_for(provider, earlier, browser=browser)
+    forged["binding"]["challenge"] = fake.args["challenge"]
+    fake.value = status(601, session=forged, reason="start")
     reloaded.run()
     assert markdown(reloaded) == [] and seen(reloaded)[-1].data["code"] == "binding_signature"
     # The browser that holds the key signs the new challenge: logged in, no new login.
-    fake.value = status(601, session=session_for(provider, fake.args["challenge"], browser=browser), reason="start")
+    fake.value = status(602, session=session_for(provider, fake.args["challenge"], browser=browser), reason="start")
     reloaded.run()
     assert markdown(reloaded) == ["Welcome Alice Example"]
 

@@ -208,3 +208,29 @@ def test_a_browser_whose_clock_runs_ten_minutes_off_still_logs_in(page, app_url,
     expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
     expect_logged_in(page)
     assert "onError" not in page.get_by_text(re.compile("^events: ")).inner_text()
+
+
+def test_a_streamlit_server_restarted_mid_session_verifies_the_login_again_without_a_reload(page):
+    # The browser stays on the page while the server goes away and comes back on the same
+    # port: Streamlit reconnects, the new Python session sends a new challenge, and the
+    # component's key signs it. No new login, no reload, no error.
+    idp_port, app_port = free_port(), free_port()
+    issuer = f"http://localhost:{idp_port}"
+    config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": "host test"}
+    env = dict(os.environ, HOST_CONFIG=json.dumps(config))
+    with running_idp([f"http://127.0.0.1:{app_port}{COMPONENT_PATH}"], port=idp_port):
+        with streamlit_server(APP, env=env, port=app_port) as url:
+            page.goto(url)
+            sign_in(page)
+            expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+            first = page.get_by_text("server process ").inner_text()
+        with streamlit_server(APP, env=env, port=app_port):
+            # Streamlit reconnects without running the script; the user's next interaction
+            # does (here a button that only reruns), in a new Python session that knows nobody.
+            page.wait_for_timeout(3_000)
+            page.get_by_role("button", name="Rerun").click()
+            expect(page.get_by_text(re.compile("^server process "))).not_to_have_text(first, timeout=60_000)
+            expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(re.compile("^events: .*onStatusUpdate Logged in"))).to_be_visible()
+            expect_logged_in(page)
+            assert "onError" not in page.get_by_text("events: ").inner_text(), "the old proof raised no error"

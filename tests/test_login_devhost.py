@@ -16,7 +16,7 @@ from conftest import free_port, send_render
 from idp import CLIENT_ID, running_idp
 from login_flow import (
     KEY_PREFIX, component, expect_logged_in, expect_logged_out, expect_replay_refused, fill_sign_in_form,
-    open_login_popup, our_storage, sign_in, stored_session, wait_closed,
+    log_in_remembered, open_login_popup, our_storage, sign_in, stored_session, wait_closed,
 )
 
 HOSTNAME = "dev host"
@@ -439,3 +439,63 @@ def test_a_provider_endpoint_that_redirects_is_refused(page, devhost_url, provid
     assert redirected, "the provider's answer was a redirect"
     expect_logged_out(page, HOSTNAME)
     assert not [k for k in our_storage(page) if "|session|" in k]
+
+
+# --- Faults: each ends in a clear state and message, nothing half-written --------------------
+
+def test_a_provider_down_during_refresh_is_reported_and_the_session_ends_at_expiry(page, devhost_url):
+    with running_idp([f"{devhost_url}/index.html"], access_token=6, id_token=6) as short:
+        open_host(page, devhost_url, short.issuer, heartbeat_s=1)
+        sign_in(page)
+        expect_logged_in(page)
+        page.context.route(f"{short.issuer}/token", lambda route: route.abort())
+        event = wait_for_event(page, error("refresh_failed"), timeout_s=20)
+        assert "cannot be reached" in event["data"]["message"]
+        wait_for_event(page, status("Logged out", "expired"), timeout_s=20)
+        expect_logged_out(page, HOSTNAME)
+        assert our_storage(page) == {}, "no session left that could not be refreshed"
+        # Once the provider is back, a login works again.
+        page.context.unroute(f"{short.issuer}/token")
+        log_in_remembered(page)
+        expect_logged_in(page)
+
+
+FILL_STORAGE = """() => {
+    const big = 'x'.repeat(256 * 1024), small = 'x'.repeat(512);
+    let i = 0;
+    for (const chunk of [big, small]) {
+        try { for (;;) localStorage.setItem('filler' + i++, chunk); } catch (e) { if (e.name !== 'QuotaExceededError') throw e; }
+    }
+    return i;
+}"""
+
+
+def test_full_storage_fails_the_login_with_a_message_and_writes_nothing(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    assert page.evaluate(FILL_STORAGE) > 10, "localStorage is full"
+    popup = open_login_popup(page)
+    fill_sign_in_form(popup)
+    event = wait_for_event(page, error("storage_unavailable"), timeout_s=30)
+    assert event["data"]["message"] == "the session cannot be stored"
+    expect(component(page).get_by_role("alert")).to_contain_text("cannot be stored")
+    expect(component(page).get_by_role("button", name="Click to login...")).to_be_visible()
+    assert our_storage(page) == {}, "no half-written session or pending login"
+    # With room again, the same tab logs in.
+    page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('filler')).forEach((k) => localStorage.removeItem(k))")
+    log_in_remembered(page)
+    expect_logged_in(page)
+
+
+def test_storage_cleared_by_the_user_logs_out_every_tab(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    sign_in(page)
+    expect_logged_in(page)
+    other = open_host(page.context.new_page(), devhost_url, provider.issuer)
+    expect_logged_in(other)
+    # As the browser's "clear site data" for storage: every key at once, from another document.
+    page.evaluate("localStorage.clear()")
+    for tab in (page, other):
+        wait_for_event(tab, status("Logged out"))
+        expect_logged_out(tab, HOSTNAME)
+    assert not [e for e in events(page) + events(other) if e["name"] == "onError"], "a cleared store is no error"

@@ -58,7 +58,7 @@ class BrowserKey:
 
     def proof(self, challenge: str, issuer: str, client_id: str = CLIENT_ID) -> dict:
         message = f"streamlit_component/binding/v1\n{challenge}\n{issuer}\n{client_id}".encode()
-        return {"jwk": dict(self.jwk), "salt": self.salt, "signature": self.sign(message)}
+        return {"jwk": dict(self.jwk), "salt": self.salt, "challenge": challenge, "signature": self.sign(message)}
 
 
 @dataclass

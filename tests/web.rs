@@ -713,8 +713,16 @@ async fn a_login_key_stays_in_indexeddb_unexportable_and_its_proofs_verify() {
         .unwrap()
         .expect("stored");
     assert!(loaded.is_bound());
-    let message = signed_message(&"c".repeat(43), "https://idp.example", "app");
-    let (_, proof) = keys::prove(&w, None, &key.binding, &message).await.unwrap();
+    let challenge = "c".repeat(43);
+    let message = signed_message(&challenge, "https://idp.example", "app");
+    let signer = ("https://idp.example", "app");
+    let (_, proof) = keys::prove(&w, None, &key.binding, &challenge, signer)
+        .await
+        .unwrap();
+    assert_eq!(
+        proof.get("challenge").and_then(Json::as_str),
+        Some(challenge.as_str())
+    );
     let jwk = proof.get("jwk").unwrap().clone();
     let signature =
         base64url_decode(proof.get("signature").and_then(Json::as_str).unwrap()).unwrap();
@@ -732,6 +740,6 @@ async fn a_login_key_stays_in_indexeddb_unexportable_and_its_proofs_verify() {
         .await
         .unwrap()
         .is_none());
-    let missing = keys::prove(&w, None, &second.binding, &message).await;
+    let missing = keys::prove(&w, None, &second.binding, &challenge, signer).await;
     assert_eq!(missing.err(), Some(ProofError::KeyMissing));
 }

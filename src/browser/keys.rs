@@ -2,7 +2,7 @@
 //! `crypto.subtle`, kept in IndexedDB (a `CryptoKey` survives structured cloning; it never goes
 //! to localStorage), its public JWK, its thumbprint and its signatures.
 
-use crate::binding::{nonce_from_digest, proof_json, Binding, PublicKey};
+use crate::binding::{nonce_from_digest, proof_json, signed_message, Binding, PublicKey};
 use crate::browser::crypto;
 use crate::json::Json;
 use js_sys::{Array, Object, Promise, Reflect};
@@ -188,15 +188,18 @@ pub async fn new_key(window: &Window) -> Result<NewKey, JsValue> {
     })
 }
 
-/// The proof for one Streamlit session: `message` signed by the key of `binding` (`cached`
-/// when this page holds it, else read from IndexedDB). Fails when the key is gone (storage
-/// cleared, another browser's session copied here) or the browser cannot sign.
+/// The proof for one Streamlit session: `challenge`, with the issuer and client id
+/// ([`signed_message`]), signed by the key of `binding` (`cached` when this page holds it, else
+/// read from IndexedDB). Fails when the key is gone (storage cleared, another browser's session
+/// copied here) or the browser cannot sign.
 pub async fn prove(
     window: &Window,
     cached: Option<KeyPair>,
     binding: &Binding,
-    message: &str,
+    challenge: &str,
+    (issuer, client_id): (&str, &str),
 ) -> Result<(KeyPair, Json), ProofError> {
+    let message = signed_message(challenge, issuer, client_id);
     let pair = match cached {
         Some(pair) => pair,
         None => load(window, &binding.key_id)
@@ -214,7 +217,7 @@ pub async fn prove(
         .sign(window, message.as_bytes())
         .await
         .map_err(|_| ProofError::Crypto)?;
-    let proof = proof_json(&public, binding, &signature);
+    let proof = proof_json(&public, binding, challenge, &signature);
     Ok((pair, proof))
 }
 

@@ -12,6 +12,7 @@ st.title("Host test app")
 host = ComponentHost("login", config=json.loads(os.environ["HOST_CONFIG"]))
 st.button("Log out from Python", on_click=host.logout)
 st.button("Refresh from Python", on_click=host.refresh)
+st.button("Rerun")
 seen = st.session_state.setdefault("seen", [])
 
 
@@ -29,3 +30,4 @@ if st.session_state.user:
 else:
     st.text("verified: nobody")
 st.text("events: " + " | ".join(seen))
+st.text(f"server process {os.getpid()}")
