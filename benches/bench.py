@@ -27,7 +27,7 @@ import peers as peers_module  # noqa: E402
 import report  # noqa: E402
 import sizes as sizes_module  # noqa: E402
 
-SECTIONS = ("sizes", "overhead", "ready", "change", "memory")
+SECTIONS = ("sizes", "overhead", "ready", "change", "memory", "load")
 SMOKE_SECTIONS = ("sizes", "ready")
 
 
@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-s", type=float, default=None, help="memory duration in seconds (overrides --long)")
     parser.add_argument("--smoke", action="store_true",
                         help="sizes and one time-to-ready sample; peers only if cached or downloadable")
+    parser.add_argument("--load-sessions", type=int, default=20, help="concurrent sessions in the load run (default 20)")
+    parser.add_argument("--load-s", type=float, default=300, help="load run duration in seconds (default 300)")
     parser.add_argument("--only", default=None, help=f"comma-separated sections to run, of {','.join(SECTIONS)}")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory (default bench/results)")
     args = parser.parse_args(argv)
@@ -71,7 +73,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "mode": "smoke" if args.smoke else ("long" if args.long else "default"),
         "args": {"runs": args.runs, "changes": args.changes, "reruns": args.reruns,
-                 "memory_s": args.memory_duration_s, "sections": list(args.sections)},
+                 "memory_s": args.memory_duration_s, "load_sessions": args.load_sessions, "load_s": args.load_s,
+                 "sections": list(args.sections)},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_start": _load()},
         "python": platform.python_version(), "streamlit": streamlit.__version__,
     }}
@@ -119,6 +122,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with chromium(memory.MEMORY_ARGS) as browser:
             results["meta"].setdefault("browser", f"Chromium {browser.version}")
             results["memory"] = memory.measure(browser, args.memory_duration_s, log_dir)
+
+    if "load" in args.sections:
+        import load
+
+        results["load"] = load.measure(args.load_sessions, args.load_s, log_dir)
 
     results["meta"]["machine"]["load_end"] = _load()
     results["meta"]["duration_s"] = round(time.monotonic() - started, 1)

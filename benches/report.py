@@ -80,6 +80,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "figure": f"{_num(beyond, ' B')} ({_num(heap['growth'], ' B')} with beats, "
                               f"{_num(control['js_heap_used_bytes']['growth'], ' B')} without)",
                     "goal": f"no growth (≤ 1% of the heap, GC noise: {_num(allowance, ' B')})", "met": beyond <= allowance})
+    load = results.get("load")
+    if load:
+        out.append({"id": "load_identity", "what": f"{load['sessions']} concurrent sessions for {load['duration_s']:.0f} s: "
+                    "identity mix-ups and failed rounds",
+                    "figure": f"{len(load['identity_mixups'])} mix-ups, {load['failed_rounds']} failed rounds, "
+                              f"{load['failed_api_calls']} failed API calls, app errors {', '.join(load['app_errors']) or 'none'}",
+                    "goal": "none", "met": not load["identity_mixups"] and not load["failed_rounds"]
+                    and not load["failed_api_calls"] and not load["app_errors"]})
     return out
 
 
@@ -192,5 +200,21 @@ def markdown(results: dict[str, Any]) -> str:
                 m = page[key]
                 lines.append(f"| {label} | {what} | {_num(m['start'])} B | {_num(m['end'])} B | {_num(m['growth'])} B | "
                              f"{_num(m['second_half_growth'])} B | {_num(m['max'])} B | {page['storage_reads']} |")
+    load = results.get("load")
+    if load:
+        rss = load["server_rss_bytes"]
+        lines += ["", f"## 6. Load: {load['sessions']} concurrent sessions for {load['duration_s']:.0f} s", "",
+                  "Each session is its own browser context and user: login through the popup, the demo API "
+                  f"called through Python every 3 s, held over refreshes (tokens live {load['token_ttl_s']} s), "
+                  "logout, again.", "",
+                  "| logins | per minute | popup close → verified login, median | p95 | refresh grants | API calls (failed) "
+                  "| failed rounds | app errors | identity mix-ups | server RSS start → end (max) | RSS growth, second half |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+                  f"| {load['logins']} | {load['logins_per_minute']} | {_num(load['popup_close_to_verified_ms']['median'])} ms | "
+                  f"{_num(load['popup_close_to_verified_ms']['p95'])} ms | {load['refresh_grants']} | "
+                  f"{load['api_calls']} ({load['failed_api_calls']}) | {load['failed_rounds']} | "
+                  f"{', '.join(load['app_errors']) or 'none'} | {len(load['identity_mixups'])} | "
+                  f"{_kb(rss['start'])} → {_kb(rss['end'])} ({_kb(rss['max'])}) | {_kb(rss['second_half_growth'])} |"]
+        lines += [f"- {failure}" for failure in load["failures"]]
     lines.append("")
     return "\n".join(lines)

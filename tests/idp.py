@@ -47,11 +47,13 @@ class Provider:
 @contextlib.contextmanager
 def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | None = None,
                 refresh_nonce: bool = True, end_session: bool = True, auth_methods: str | None = None,
-                **ttls: int) -> Iterator[Provider]:
+                users: Path | None = None, api_audience: str | None = None, **ttls: int) -> Iterator[Provider]:
     """The provider on `port` (default: a free loopback port); `ttls` sets IDP_*_TTL variables
     (seconds); `coop` a Cross-Origin-Opener-Policy header on every page; `refresh_nonce=False`
     leaves the nonce out of ID tokens from a refresh; `end_session=False` leaves out the
-    end_session_endpoint; `auth_methods` the token endpoint auth methods discovery lists."""
+    end_session_endpoint; `auth_methods` the token endpoint auth methods discovery lists;
+    `users` a users file in the shape of examples/idp/users.json; `api_audience` the API's
+    resource indicator (default http://localhost:5000/api)."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the provider's packages are missing: run `make idp`")
     port = port or free_port()
@@ -66,6 +68,10 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
         env["IDP_END_SESSION"] = "off"
     if auth_methods:
         env["IDP_AUTH_METHODS"] = auth_methods
+    if users is not None:
+        env["IDP_USERS"] = str(users)
+    if api_audience is not None:
+        env["IDP_API_AUDIENCE"] = api_audience
     env["IDP_LOG_TOKENS"] = "1"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"idp-{port}.log"

@@ -47,3 +47,19 @@ def test_the_bench_smoke_writes_sizes_and_one_time_to_ready_sample(tmp_path):
     for heading in ("## Targets", "## 1. Shipped frontend bytes", "## 2. Time to ready"):
         assert heading in markdown
     assert markdown in result.stdout, "the table is printed too"
+
+
+def test_two_concurrent_users_never_see_each_other_in_the_load_bench_short_form(tmp_path):
+    # make bench runs 20 sessions for 5 minutes; here two users, each in its own browser
+    # context, log in, call the API through Python, stay over refreshes and log out, at once.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benches" / "bench.py"), "--only", "load", "--load-sessions", "2",
+         "--load-s", "45", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    load = json.loads((tmp_path / "latest.json").read_text())["load"]
+    assert load["identity_mixups"] == [], "no session saw another's identity, in the app or at the API"
+    assert load["failures"] == [] and load["app_errors"] == [] and load["failed_api_calls"] == 0
+    assert load["logins"] >= 2 and load["api_calls"] > 0 and load["refresh_grants"] > 0
+    assert "## 6. Load: 2 concurrent sessions" in (tmp_path / "latest.md").read_text()

@@ -18,6 +18,7 @@
 //   IDP_END_SESSION          "off": no end_session_endpoint (as Google)
 //   IDP_AUTH_METHODS         token endpoint auth methods listed in discovery, comma-separated
 //                            (none,client_secret_basic,client_secret_post)
+//   IDP_USERS                a users file instead of users.json (the load bench's 20 users)
 //   IDP_LOG_TOKENS           "1": log the opaque token values issued (tests look for them)
 //
 // Two confidential clients (confidential mode), on the same redirect URIs:
@@ -51,7 +52,7 @@ const redirectUris = env('IDP_REDIRECT_URIS', [
 ].join(',')).split(',').map((uri) => uri.trim()).filter(Boolean);
 const apiAudience = env('IDP_API_AUDIENCE', 'http://localhost:5000/api');
 const apiScopes = ['read:chart', 'write:solve', 'read:export', 'write:import'];
-const users = JSON.parse(readFileSync(new URL('./users.json', import.meta.url), 'utf8'));
+const users = JSON.parse(readFileSync(env('IDP_USERS', '') || new URL('./users.json', import.meta.url), 'utf8'));
 
 // A fresh RS256 signing key per start: tests and the demo fetch it from the JWKS endpoint.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
