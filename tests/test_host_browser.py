@@ -138,7 +138,8 @@ def test_an_id_token_replayed_from_another_browser_is_refused(app, app_url, brow
     victim = json.loads(stored)
     sent = [v for v in app.evaluate("window.__values") if v.get("data", {}).get("status") == "Logged in"]
     victim_proof = sent[-1]["data"]["session"]["binding"]
-    assert set(victim_proof) == {"jwk", "salt", "signature"} and "d" not in victim_proof["jwk"], "no private part"
+    assert set(victim_proof) == {"jwk", "salt", "challenge", "signature"}
+    assert "d" not in victim_proof["jwk"], "no private part"
 
     context = browser.new_context()
     try:
@@ -158,26 +159,40 @@ def test_an_id_token_replayed_from_another_browser_is_refused(app, app_url, brow
         thief.wait_for_function("() => document.querySelector('iframe').contentWindow.__challenges.length > 0")
         challenge = frame.evaluate("window.__challenges.at(-1)")
 
-        def post(binding, code, seq):
+        def status_with(binding, seq):
+            """The victim's ID token posted as a logged-in status, with `binding` as its proof."""
             session = {"user": "Alice Example", "email": None, "scopes": [],
                        "token": {"value": "opaque-access-token", "value_id_token": victim["token"]["value_id_token"],
                                  "expiry": victim["token"]["expiry"]}}
             if binding is not None:
                 session["binding"] = binding
-            frame.evaluate(POST_VALUE, {"name": "onStatusUpdate", "source": "login", "seq": seq,
-                                        "data": {"status": "Logged in", "session": session, "reason": "start"}})
+            return {"name": "onStatusUpdate", "source": "login", "seq": seq,
+                    "data": {"status": "Logged in", "session": session, "reason": "start"}}
+
+        def post(binding, code, seq):
+            frame.evaluate(POST_VALUE, status_with(binding, seq))
             expect(thief.get_by_text(f"onError {code}")).to_be_visible(timeout=30_000)
             expect(thief.get_by_text("verified: nobody")).to_be_visible()
 
         now_ms = int(thief.evaluate("Date.now()"))
         # 2. No proof at all.
         post(None, "binding_missing", now_ms + 1)
-        # 3. The victim's proof, seen in the victim's session: it signs another challenge.
-        post(victim_proof, "binding_signature", now_ms + 2)
+        # 3. The victim's proof, seen in the victim's session: it names the victim's challenge,
+        # so it changes nothing here (a stale proof); made to name the thief's challenge, its
+        # signature fails.
+        # Both go in one value, the stale one as the backlog, so Python handles both in order:
+        # exactly one onError, for the forged one.
+        events_text = thief.get_by_text(re.compile("^events: "))
+        errors_before = events_text.inner_text().count("onError")
+        frame.evaluate(POST_VALUE, {**status_with({**victim_proof, "challenge": challenge}, now_ms + 3),
+                                    "backlog": [status_with(victim_proof, now_ms + 2)]})
+        expect(events_text).to_contain_text("onError binding_signature", timeout=30_000)
+        assert events_text.inner_text().count("onError") == errors_before + 1, events_text.inner_text()
+        expect(thief.get_by_text("verified: nobody")).to_be_visible()
         # 4. The thief's own key signing the thief's challenge: the token's nonce commits to
         # the victim's key, not to this one.
         issuer = victim_issuer(victim)
-        post(BrowserKey().proof(challenge, issuer), "invalid_nonce", now_ms + 3)
+        post(BrowserKey().proof(challenge, issuer), "invalid_nonce", now_ms + 4)
         assert "Alice" not in thief.locator("body").inner_text().replace("onError", "")
     finally:
         context.close()

@@ -376,6 +376,41 @@ def test_an_answer_from_any_window_but_the_popup_is_ignored(page, devhost_url, p
     expect_logged_in(page)
 
 
+def test_an_answer_from_the_popup_on_another_origin_is_ignored(page, devhost_url, provider):
+    # The popup itself, while it shows the provider's page (another origin), posts an answer with
+    # the right state: the source is right but the origin is not the redirect URI's, so the
+    # component does not take it.
+    open_host(page, devhost_url, provider.issuer)
+    requests_seen = []
+    page.context.on("request", lambda r: requests_seen.append(r.url) if "/auth?" in r.url else None)
+    popup = open_login_popup(page)
+    state = dict(parse_qsl(urlsplit(requests_seen[0]).query))["state"]
+    forged = {"type": "streamlit_component.callback", "query": f"code=forged&state={state}"}
+    assert urlsplit(popup.url).netloc == urlsplit(provider.issuer).netloc
+    popup.evaluate("(m) => window.opener.postMessage(m, '*')", forged)
+    page.wait_for_timeout(1000)
+    expect(component(page).locator(".sc-text")).to_have_text("(signing in, in the popup)")
+    assert not [e for e in events(page) if e["name"] == "onError"], "the forged answer was not taken"
+    fill_sign_in_form(popup)
+    expect_logged_in(page)
+
+
+def test_every_login_sends_a_fresh_state_nonce_and_pkce_challenge(page, devhost_url, provider):
+    open_host(page, devhost_url, provider.issuer)
+    sent = []
+    page.context.on("request", lambda r: sent.append(dict(parse_qsl(urlsplit(r.url).query))) if "/auth?" in r.url else None)
+    sign_in(page)
+    expect_logged_in(page)
+    component(page).get_by_role("button", name="Click to logout...").click()
+    expect_logged_out(page, HOSTNAME)
+    log_in_remembered(page)
+    expect_logged_in(page)
+    first, second = sent[0], sent[-1]
+    for name in ("state", "nonce", "code_challenge"):
+        assert first[name] != second[name], f"{name} is made anew for each login"
+    assert first["code_challenge_method"] == second["code_challenge_method"] == "S256"
+
+
 def test_a_same_tab_login_never_returns_to_another_origin(page, devhost_url, provider):
     # A pending login planted with a foreign way back: the callback page refuses to go there.
     open_host(page, devhost_url, provider.issuer)
