@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import APPS, ROOT, free_port, log, streamlit_server, summary
-
-sys.path.insert(0, str(ROOT / "tests"))
-from idp import running_idp  # noqa: E402
-from servers import CHROMIUM_ARGS, chromium_path, wait_for_http  # noqa: E402
+from common import APPS, CHROMIUM_ARGS, ROOT, chromium_path, free_port, log, streamlit_server, summary
+# tests/ is on the path (common.py puts it there): the tests' provider and server helpers.
+from idp import running_idp
+from servers import wait_for_http
 
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
 #: Short lifetimes, so that every session refreshes several times in the run.

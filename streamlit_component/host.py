@@ -381,15 +381,11 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
         return handled
     for event in events:
         private["last_seq"] = event.seq
-        if host.config.confidential and _is_exchange(event):
-            # The login itself, whatever events the app listens to.
-            applied = host.apply(event)
-            if applied is not None:
-                dispatch(allow(applied, host.events))
-        else:
-            applied = host.apply(allow(event, host.events))
-            if applied is not None:
-                dispatch(applied)
+        # A code exchange is the login itself, whatever events the app listens to.
+        exchange = host.config.confidential and _is_exchange(event)
+        applied = host.apply(event if exchange else allow(event, host.events))
+        if applied is not None:
+            dispatch(allow(applied, host.events) if exchange else applied)
     if verified_arg() != args["verified"] or args.get("sealed") != private["sealed"]:
         # The component shows the name only once told, and keeps a new sealed session only
         # once given it: tell it now, not at the next rerun.

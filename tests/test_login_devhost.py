@@ -358,36 +358,27 @@ def test_a_login_that_does_not_come_back_stops_after_ten_minutes(page, devhost_u
     assert our_storage(page) == {}
 
 
-def test_an_answer_from_any_window_but_the_popup_is_ignored(page, devhost_url, provider):
-    # The right state, posted at the right origin, but from the dev host's own window: not the
-    # popup's, so the component does not take it.
+def post_from_the_host_window(page: Page, popup: Page, message: dict) -> None:
+    """The right origin, but the dev host's own window: not the popup."""
+    page.evaluate("(m) => document.querySelector('iframe').contentWindow.postMessage(m, location.origin)", message)
+
+
+def post_from_the_popup_on_the_providers_page(page: Page, popup: Page, message: dict) -> None:
+    """The popup itself, while it shows the provider's page: the right source, another origin."""
+    assert urlsplit(popup.url).netloc != urlsplit(page.url).netloc
+    popup.evaluate("(m) => window.opener.postMessage(m, '*')", message)
+
+
+@pytest.mark.parametrize("post", [post_from_the_host_window, post_from_the_popup_on_the_providers_page])
+def test_an_answer_not_from_the_popup_at_the_redirect_origin_is_ignored(page, devhost_url, provider, post):
+    # The right state, from the wrong window or at the wrong origin: the component does not
+    # take it, and the real login goes on.
     open_host(page, devhost_url, provider.issuer)
     requests_seen = []
     page.context.on("request", lambda r: requests_seen.append(r.url) if "/auth?" in r.url else None)
     popup = open_login_popup(page)
     state = dict(parse_qsl(urlsplit(requests_seen[0]).query))["state"]
-    forged = {"type": "streamlit_component.callback", "query": f"code=forged&state={state}"}
-    page.evaluate("(m) => document.querySelector('iframe').contentWindow.postMessage(m, location.origin)", forged)
-    page.wait_for_timeout(1000)
-    frame = component(page)
-    expect(frame.locator(".sc-text")).to_have_text("(signing in, in the popup)")
-    assert not [e for e in events(page) if e["name"] == "onError"]
-    fill_sign_in_form(popup)
-    expect_logged_in(page)
-
-
-def test_an_answer_from_the_popup_on_another_origin_is_ignored(page, devhost_url, provider):
-    # The popup itself, while it shows the provider's page (another origin), posts an answer with
-    # the right state: the source is right but the origin is not the redirect URI's, so the
-    # component does not take it.
-    open_host(page, devhost_url, provider.issuer)
-    requests_seen = []
-    page.context.on("request", lambda r: requests_seen.append(r.url) if "/auth?" in r.url else None)
-    popup = open_login_popup(page)
-    state = dict(parse_qsl(urlsplit(requests_seen[0]).query))["state"]
-    forged = {"type": "streamlit_component.callback", "query": f"code=forged&state={state}"}
-    assert urlsplit(popup.url).netloc == urlsplit(provider.issuer).netloc
-    popup.evaluate("(m) => window.opener.postMessage(m, '*')", forged)
+    post(page, popup, {"type": "streamlit_component.callback", "query": f"code=forged&state={state}"})
     page.wait_for_timeout(1000)
     expect(component(page).locator(".sc-text")).to_have_text("(signing in, in the popup)")
     assert not [e for e in events(page) if e["name"] == "onError"], "the forged answer was not taken"

@@ -311,10 +311,11 @@ pub fn validate_callback(
     }
 }
 
-/// An RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) as a form POST: the
-/// provider's end-session endpoint and the fields of the form. The spec requires providers to
-/// take POST as well as GET; a POST keeps the ID token out of the URL, so out of the browser's
-/// history and of the provider's and proxies' request logs.
+/// An RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the provider's end-session
+/// endpoint and the request's fields, sent as a form POST (the fields in the body, the ID token
+/// among them) or as a GET without the ID token ([`EndSession::url_without_hint`]). Either way
+/// the token stays out of URLs, so out of the browser's history and of the provider's and
+/// proxies' request logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndSession {
     /// The end-session endpoint, unchanged (a query it has stays in the action URL).
