@@ -237,10 +237,20 @@ def test_embedded_with_popups_blocked_the_app_points_to_its_own_tab(tmp_path, pa
     with stranger_app(tmp_path) as url, embedding_site(url) as portal:
         page.goto(portal)
         frame = component(embedded_app(page))
+        expect(frame.get_by_role("button", name="Click to login...")).to_be_enabled(timeout=30_000)
+        # What the component tells Streamlit, read on its way to the app's page.
+        frame.evaluate("""() => {
+            window.sent = [];
+            const app = window.parent, post = app.postMessage.bind(app);
+            app.postMessage = (message, ...rest) => { window.sent.push(message); return post(message, ...rest); };
+        }""")
         click_login_with_popups_blocked(frame)
         expect(frame.get_by_role("alert")).to_have_text(
             "The login popup was blocked: allow popups for this site and click again, or open the app in its own tab.")
         expect(frame.get_by_role("link", name="Open the app in its own tab")).to_be_visible()
+        sent = frame.evaluate("() => window.sent.filter((m) => m.type === 'streamlit:setComponentValue').map((m) => m.value)")
+        errors = [event["data"]["code"] for event in sent if event["name"] == "onError"]
+        assert errors == ["popup_blocked"], sent
         assert page.url == portal, "the portal page stays where it is"
 
 

@@ -525,3 +525,86 @@ def test_storage_cleared_by_the_user_logs_out_every_tab(page, devhost_url, provi
         wait_for_event(tab, status("Logged out"))
         expect_logged_out(tab, HOSTNAME)
     assert not [e for e in events(page) + events(other) if e["name"] == "onError"], "a cleared store is no error"
+
+
+def test_a_double_click_on_login_opens_one_popup_and_the_login_goes_on(page, devhost_url, provider):
+    # The second click of a double click is not a click on "Cancel login".
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    opened = []
+    page.context.on("page", lambda p: opened.append(p))
+    # Both clicks of a double click reach the button (the popup opens elsewhere on the screen).
+    component(page).get_by_role("button", name="Click to login...").evaluate(
+        "(b) => { for (const detail of [1, 2]) b.dispatchEvent(new MouseEvent('click', {bubbles: true, detail})); }")
+    page.wait_for_timeout(1000)
+    assert len(opened) == 1, "one popup"
+    expect(opened[0].get_by_label("Username")).to_be_visible(timeout=30_000)
+    expect(component(page).locator(".sc-text")).to_have_text("(signing in, in the popup)")
+    assert not opened[0].is_closed()
+    fill_sign_in_form(opened[0])
+    expect_logged_in(page)
+    assert not [e for e in events(page) if e["data"] == {"action": "cancel_login"}]
+
+
+# Every setInterval/clearInterval of every frame, by period: what is still ticking.
+COUNT_INTERVALS = """
+(() => {
+  const set = window.setInterval.bind(window), clear = window.clearInterval.bind(window);
+  window.__live = new Map();
+  window.setInterval = (f, ms, ...a) => { const id = set(f, ms, ...a); window.__live.set(id, ms); return id; };
+  window.clearInterval = (id) => { window.__live.delete(id); clear(id); };
+})();
+"""
+
+
+def live_intervals(page: Page) -> list[int]:
+    return sorted(component(page).evaluate("() => [...window.__live.values()]"))
+
+
+def test_a_finished_or_cancelled_login_stops_watching_its_popup(page, devhost_url, provider):
+    page.add_init_script(COUNT_INTERVALS)
+    open_host(page, devhost_url, provider.issuer, heartbeat_s=7)
+    expect_logged_out(page, HOSTNAME)
+    assert live_intervals(page) == [7000], "only the heartbeat"
+    open_login_popup(page)
+    assert live_intervals(page) == [500, 7000], "the popup is watched every 0.5 s"
+    component(page).get_by_role("button", name="Cancel login").click()
+    expect_logged_out(page, HOSTNAME)
+    assert live_intervals(page) == [7000], "the popup watch stopped with the cancel"
+    popup = open_login_popup(page)
+    with popup.expect_event("close", timeout=30_000):
+        fill_sign_in_form(popup)
+    expect_logged_in(page)
+    assert live_intervals(page) == [7000], "and with the login"
+
+
+def test_a_callback_page_opened_by_another_site_hands_it_nothing(page, devhost_url, provider):
+    # The callback page posts the provider's answer to its opener at its own origin only: a
+    # page of another site that opened it (after getting the provider to send a code there)
+    # receives nothing.
+    page.goto(f"{provider.issuer}/.well-known/openid-configuration")
+    page.evaluate("() => { window.received = []; addEventListener('message', (e) => window.received.push(e.data)); }")
+    with page.expect_popup() as opened:
+        page.evaluate("(u) => { window.open(u); }", f"{devhost_url}/index.html?code=stolen&state=s1")
+    callback = opened.value
+    expect(callback.locator("body")).to_contain_text("Returning to the app", timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate("() => window.received") == [], "the answer went to the page's own origin only"
+
+
+def test_an_error_answer_is_used_up_and_its_replay_is_refused(page, devhost_url, provider):
+    # "Deleted on first use, including errors": the provider's error answer ends the login;
+    # the same answer opened again is taken by nobody and reported once only.
+    open_host(page, devhost_url, provider.issuer)
+    answers = []
+    page.context.on("request", lambda r: answers.append(r.url)
+                    if r.url.startswith(devhost_url) and "error=access_denied" in r.url else None)
+    popup = open_login_popup(page)
+    popup.get_by_role("link", name="Cancel").click()
+    wait_for_event(page, error("login_cancelled"))
+    expect_logged_out(page, HOSTNAME)
+    assert answers, "the provider sent the popup back with an error"
+    expect_replay_refused(page, answers[0])
+    page.wait_for_timeout(1000)
+    assert len([e for e in events(page) if e["name"] == "onError"]) == 1, "the replay reported nothing"
+    assert our_storage(page) == {}

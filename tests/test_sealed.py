@@ -81,3 +81,41 @@ def test_a_fresh_token_is_not_refreshed_again_at_once():
     assert held.needs_refresh(NOW + 6, 30)
     long = Held({"token": {"expiry": NOW + 3600}}, "rt", "id", "n", NOW + 7200, "sc1.x", obtained_at=NOW)
     assert not long.needs_refresh(NOW + 3500, 30) and long.needs_refresh(NOW + 3571, 30)
+
+
+def test_two_streamlit_sessions_refreshing_one_login_at_once_make_one_grant(monkeypatch):
+    # Two tabs of one confidential login reach expiry together in one server process: the
+    # refresh token (rotated at its first use) goes to the provider once, and both sessions get
+    # the new tokens. A second grant would spend a dead refresh token and end the login.
+    import threading
+    import time as clock
+    from types import SimpleNamespace
+
+    from streamlit_component import confidential
+
+    grants = []
+
+    def token_request(config, metadata, grant_type, **form):
+        grants.append(form["refresh_token"])
+        clock.sleep(0.3)  # the provider's time: the other session arrives meanwhile
+        return {"access_token": f"at-{len(grants)}", "refresh_token": f"rt-{len(grants)}", "expires_in": 300}
+
+    def verified(verifier, access_token, id_token, expiry, nonce, **kwargs):
+        return {"user": "Alice", "claims": {"sub": "alice"},
+                "token": {"value": access_token, "value_id_token": id_token, "expiry": expiry}}
+
+    monkeypatch.setattr(confidential, "_token_request", token_request)
+    monkeypatch.setattr(confidential, "verify_tokens", verified)
+    verifier = SimpleNamespace(config=AuthConfig.from_dict({"issuer": ISSUER, "client_id": "app"}), metadata={})
+    session = {"user": "Alice", "claims": {"sub": "alice"}, "token": {"value": "at-0", "value_id_token": "id", "expiry": NOW}}
+    held = Held(session, "rt-0", "id", "nonce", NOW + 3600, "", NOW - 300)
+    results = []
+    tabs = [threading.Thread(target=lambda: results.append(confidential.refresh_held(verifier, sealer(), held, clock=lambda: NOW)))
+            for _ in range(2)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+    assert grants == ["rt-0"], "one refresh grant for both sessions"
+    assert [r.session["token"]["value"] for r in results] == ["at-1", "at-1"]
+    assert {r.refresh_token for r in results} == {"rt-1"}

@@ -50,7 +50,7 @@ pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
     };
     view! {
         <main class="sc-line">
-            <button type="button" class="sc-action" on:click=move |_| controller.click() disabled=unusable>
+            <button type="button" class="sc-action" on:click=move |ev| click_once(&ev, &controller) disabled=unusable>
                 {label}
             </button>
             <span class="sc-text">{move || view.line.with(describe)}</span>
@@ -61,6 +61,15 @@ pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
                 </a>
             })}
         </main>
+    }
+}
+
+/// A click on the line's button; the second click of a double click is not another click (it
+/// would cancel the login that the first one opened, or log in again right after a logout).
+/// Keyboard activation counts 0 clicks and always goes through.
+fn click_once(event: &leptos::ev::MouseEvent, controller: &Controller) {
+    if event.detail() <= 1 {
+        controller.click();
     }
 }
 
