@@ -9,7 +9,9 @@ import hashlib
 import os
 import re
 import secrets
+import signal
 import subprocess
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ class Provider:
     issuer: str
     redirect_uris: tuple[str, ...]
     log: Path | None = None
+    pid: int | None = None
 
     def grants(self, grant_type: str) -> int:
         """How many token grants of `grant_type` the provider has made (from its log)."""
@@ -39,6 +42,20 @@ class Provider:
         """The opaque access and refresh token values the provider issued (from its log)."""
         assert self.log is not None
         return re.findall(r"^token\.saved \w+ (\S+)$", self.log.read_text(), re.MULTILINE)
+
+    def rotate_signing_key(self, timeout_s: float = 10) -> str:
+        """Has the provider sign with a new key from now on, the old one still published (its
+        SIGUSR2); the new key's kid."""
+        assert self.log is not None and self.pid is not None
+        done = len(re.findall(r"^keys rotated ", self.log.read_text(), re.MULTILINE))
+        os.kill(self.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            rotated = re.findall(r"^keys rotated (\S+)$", self.log.read_text(), re.MULTILINE)
+            if len(rotated) > done:
+                return rotated[-1]
+            time.sleep(0.05)
+        raise AssertionError("the provider did not rotate its key")
 
     def discovery(self) -> dict:
         return requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=5).json()
@@ -79,7 +96,7 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
         process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for_http(f"{issuer}/.well-known/openid-configuration", 30, process)
-            yield Provider(issuer, tuple(redirect_uris), log_path)
+            yield Provider(issuer, tuple(redirect_uris), log_path, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from conftest import ROOT, free_port, streamlit_server
 from idp import API_AUDIENCE, CLIENT_ID, running_idp
-from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in
+from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
 
 APP = ROOT / "tests" / "apps" / "host_app.py"
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
@@ -249,3 +249,30 @@ def test_a_streamlit_server_restarted_mid_session_verifies_the_login_again_witho
             expect(page.get_by_text(re.compile("^events: .*onStatusUpdate Logged in"))).to_be_visible()
             expect_logged_in(page)
             assert "onError" not in page.get_by_text("events: ").inner_text(), "the old proof raised no error"
+
+
+def test_a_signing_key_rotated_mid_session_is_fetched_once_and_the_login_goes_on(page):
+    # The provider rotates its key while the user is logged in: the refreshed tokens carry a
+    # kid that Python's cached key set does not have; it fetches the set again and verifies.
+    idp_port = free_port()
+    issuer = f"http://localhost:{idp_port}"
+    config = {"issuer": issuer, "client_id": CLIENT_ID, "audience": API_AUDIENCE, "hostname": "host test",
+              "scope": "openid profile email read:chart"}
+    env = dict(os.environ, HOST_CONFIG=json.dumps(config))
+    with streamlit_server(APP, env=env) as url, running_idp([url + COMPONENT_PATH], port=idp_port) as provider:
+        page.goto(url)
+        sign_in(page)
+        expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+        old_kid = token_kid(page)
+        new_kid = provider.rotate_signing_key()
+        page.get_by_role("button", name="Refresh from Python").click()
+        expect(page.get_by_text("onStatusUpdate Logged in command refresh ok=True")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("verified: Alice Example")).to_be_visible()
+        assert (old_kid, token_kid(page)) == (old_kid, new_kid) and old_kid != new_kid
+        assert "onError" not in page.get_by_text("events: ").inner_text()
+
+
+def token_kid(page) -> str:
+    import jwt
+
+    return jwt.get_unverified_header(stored_session(page)["token"]["value_id_token"])["kid"]

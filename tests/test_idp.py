@@ -99,3 +99,20 @@ def test_a_wrong_verifier_cannot_redeem_the_code(provider):
     wrong_verifier, _ = pkce_pair()
     response = exchange(provider, callback["code"], wrong_verifier)
     assert response.json()["error"] == "invalid_grant"
+
+
+def test_a_rotated_key_signs_from_then_on_and_the_old_one_stays_published():
+    with running_idp([REDIRECT_URI]) as provider:
+        verifier, challenge = pkce_pair()
+        callback = login_code(provider, "bob", "bob-password", challenge=challenge, state="s" * 16, nonce="n" * 16)
+        before = exchange(provider, callback["code"], verifier).json()
+        old_kid = jwt.get_unverified_header(before["id_token"])["kid"]
+        new_kid = provider.rotate_signing_key()
+        after = refresh(provider, before["refresh_token"]).json()
+        assert new_kid != old_kid
+        for token in (after["id_token"], after["access_token"]):
+            assert jwt.get_unverified_header(token)["kid"] == new_kid
+        published = [key["kid"] for key in requests.get(provider.discovery()["jwks_uri"], timeout=5).json()["keys"]]
+        assert published == [new_kid, old_kid]
+        signed_claims(provider, before["id_token"], CLIENT_ID)
+        signed_claims(provider, after["id_token"], CLIENT_ID)

@@ -31,6 +31,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import Provider from 'oidc-provider';
+// The provider's own key set loader: SIGUSR2 (below) loads a rotated set with it.
+import loadKeys from 'oidc-provider/lib/helpers/initialize_keystore.js';
 
 const env = (name, fallback) => process.env[name] || fallback;
 const seconds = (name, fallback) => {
@@ -55,8 +57,13 @@ const apiScopes = ['read:chart', 'write:solve', 'read:export', 'write:import'];
 const users = JSON.parse(readFileSync(env('IDP_USERS', '') || new URL('./users.json', import.meta.url), 'utf8'));
 
 // A fresh RS256 signing key per start: tests and the demo fetch it from the JWKS endpoint.
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `key-${Date.now()}`, alg: 'RS256', use: 'sig' };
+let keyCount = 0;
+function newSigningKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  keyCount += 1;
+  return { ...privateKey.export({ format: 'jwk' }), kid: `key-${Date.now()}-${keyCount}`, alg: 'RS256', use: 'sig' };
+}
+const signingKey = newSigningKey();
 
 const client = (id, method, secret) => ({
   client_id: id,
@@ -250,6 +257,16 @@ const server = http.createServer((req, res) => {
 server.listen(port, '127.0.0.1', () => {
   console.log(`oidc provider ${issuer} listening on 127.0.0.1:${port}; client ${clientId}; redirect URIs ${redirectUris.join(' ')}${coop ? `; Cross-Origin-Opener-Policy: ${coop}` : ''}`);
   console.log(`test users: ${users.map((u) => `${u.username}/${u.password}`).join(', ')}`);
+});
+
+// SIGUSR2 rotates the signing key as a provider does: a new key (new kid) signs from now on,
+// and the old ones stay published for the tokens they signed. Tests use it for a mid-session
+// rotation; the line it prints names the new key.
+let signingKeys = [signingKey];
+process.on('SIGUSR2', () => {
+  signingKeys = [newSigningKey(), ...signingKeys];
+  loadKeys.call(provider, { keys: signingKeys });
+  console.log(`keys rotated ${signingKeys[0].kid}`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
