@@ -373,3 +373,54 @@ def test_the_demo_in_confidential_mode(page: Page) -> None:
 def test_the_demo_refuses_an_unknown_mode() -> None:
     with pytest.raises(launcher.DemoError):
         launcher.local_secrets(launcher.Ports(), "hybrid")
+
+
+@contextlib.contextmanager
+def service_running(service, out) -> Iterator[None]:
+    """One of the demo's services, started as the launcher starts it, until it is healthy;
+    stopped (its whole process group) at the end."""
+    service.start(out)
+    try:
+        deadline = time.monotonic() + 60
+        while not service.healthy():
+            assert service.exited() is None and time.monotonic() < deadline, f"{service.name} did not start"
+            time.sleep(0.2)
+        yield
+    finally:
+        service.signal_group(signal.SIGTERM)
+        service.process.wait(timeout=15)
+
+
+def test_the_api_going_down_is_an_error_on_the_page_and_the_login_stays(tmp_path: Path, page: Page) -> None:
+    # The demo's three services started one by one, as the launcher starts them, so that the
+    # API alone can go away and come back (the launcher itself stops everything when one dies).
+    ports = launcher.Ports(*distinct_free_ports(3))
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(launcher.local_secrets(ports), encoding="utf-8")
+    idp, api, app = launcher.services_for(ports, secrets_file, None)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / f"demo-api-down-{ports.app}.log", "w", encoding="utf-8") as out, \
+            service_running(idp, out), service_running(app, out):
+        with service_running(api, out):
+            page.goto(f"http://localhost:{ports.app}")
+            expect_logged_out(page, HOSTNAME, timeout=60_000)
+            sign_in(page, "alice", "alice-password")
+            expect_logged_in(page, "Alice Example", timeout=30_000)
+            nav(page, "Call API")
+            choose(page, "Call secure API")
+            expect(page.get_by_text("GET /api/pong: HTTP 200")).to_be_visible(timeout=30_000)
+        # The API is gone: each call says so at once; the login is untouched.
+        choose(page, "Call public API")
+        origin = f"http://localhost:{ports.api}"
+        expect(page.get_by_text(f"GET /api/ping failed: {origin} cannot be reached: the server is down or "
+                                "the address is wrong (request_failed)")).to_be_visible(timeout=30_000)
+        choose(page, "Call secure API")
+        expect(page.get_by_text("GET /api/pong failed:")).to_contain_text("cannot be reached", timeout=30_000)
+        expect_logged_in(page, "Alice Example")
+        assert stored_session(page) is not None
+        # Back up: the next call goes through with the same login.
+        _, api_again, _ = launcher.services_for(ports, secrets_file, None)
+        with service_running(api_again, out):
+            page.get_by_role("button", name="Solve").click()
+            expect(page.get_by_text("POST /api/solve: HTTP 200")).to_be_visible(timeout=30_000)
+            expect_logged_in(page, "Alice Example")

@@ -102,6 +102,7 @@ def test_a_network_failure_is_an_error():
     with pytest.raises(WebRequestError) as error:
         execute(WebRequest("down", "GET", f"{origin}/x", useauth=True), access_token=TOKEN, api_origins=[origin])
     assert error.value.code == "request_failed" and error.value.status is None
+    assert str(error.value).endswith(f"{origin} cannot be reached: the server is down or the address is wrong")
 
 
 @pytest.mark.parametrize("kwargs", [{"type": "PUT"}, {"auth_kind": "BASIC"}, {"url": "ftp://x/"},
