@@ -63,6 +63,15 @@ def log_in_remembered(page: Scope) -> None:
     wait_closed(popup_info.value)
 
 
+def history_urls(page: Page) -> list[str]:
+    """Every entry of the tab's session history (back and forward), as the browser keeps them."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        return [entry["url"] for entry in cdp.send("Page.getNavigationHistory")["entries"]]
+    finally:
+        cdp.detach()
+
+
 def our_storage(page: Scope) -> dict[str, str]:
     """The component's localStorage entries (same origin as the component's frame)."""
     entries = component(page).evaluate("() => Object.entries(localStorage)")
@@ -93,3 +102,4 @@ def expect_replay_refused(page: Page, callback_url: str) -> None:
     replay.goto(callback_url)
     expect(replay.locator("body")).to_contain_text("Login failed: the app did not take this answer", timeout=30_000)
     assert "code=" not in replay.url, "the code leaves the address bar"
+    assert not [url for url in history_urls(replay) if "code=" in url], "and every history entry"

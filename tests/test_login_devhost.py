@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from conftest import free_port, send_render
 from idp import CLIENT_ID, running_idp
 from login_flow import (
-    KEY_PREFIX, component, expect_logged_in, expect_logged_out, expect_replay_refused, fill_sign_in_form,
+    KEY_PREFIX, component, expect_logged_in, expect_logged_out, expect_replay_refused, fill_sign_in_form, history_urls,
     log_in_remembered, open_login_popup, our_storage, sign_in, stored_session, wait_closed,
 )
 
@@ -166,6 +166,8 @@ def test_a_blocked_popup_runs_the_login_in_the_tab(page, devhost_url, provider):
     page.wait_for_url(f"{devhost_url}/index.html", timeout=30_000)
     expect(page.locator("#dh-args")).to_be_visible(timeout=30_000)
     assert [k for k in our_storage(page) if "|session|" in k], "the callback page stored the session"
+    entries = history_urls(page)
+    assert len(entries) >= 3 and not [url for url in entries if "code=" in url], entries
     open_host(page, devhost_url, provider.issuer)
     expect_logged_in(page)
     assert not [k for k in our_storage(page) if "|pending|" in k]
