@@ -4,7 +4,7 @@
 
 use crate::events::DEFAULT_EVENTS;
 use crate::json::Json;
-use crate::oidc::authorize::ClientConfig;
+use crate::oidc::authorize::{is_login_option, ClientConfig, MAX_LOGIN_OPTIONS};
 use crate::oidc::is_secure_url;
 use std::fmt;
 
@@ -40,8 +40,9 @@ pub struct LoginConfig {
     /// Confidential mode (render arg `mode: "confidential"`): Python exchanges the code and
     /// keeps the tokens; the browser keeps a sealed session.
     pub confidential: bool,
-    /// The authorization request's `prompt`, when the app sets one.
-    pub prompt: Option<String>,
+    /// Login options for the authorization request (`prompt`, `login_hint`, `max_age`,
+    /// `acr_values`, `ui_locales`, a provider's own), in the order the app gave them.
+    pub login_options: Vec<(String, String)>,
 }
 
 /// Why the args are not a usable configuration; the field is named.
@@ -84,6 +85,36 @@ fn optional_text<'a>(args: &'a Json, field: &'static str) -> Result<Option<&'a s
         Some(Json::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
         Some(_) => Err(ConfigError::Invalid(field)),
     }
+}
+
+/// The render arg `login_options` (an object of strings), after the older `prompt` arg.
+fn login_options(args: &Json) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut options = Vec::new();
+    if let Some(prompt) = optional_text(args, "prompt")? {
+        if !is_login_option("prompt", prompt) {
+            return Err(ConfigError::Invalid("prompt"));
+        }
+        options.push(("prompt".to_owned(), prompt.to_owned()));
+    }
+    let given = match args.get_present("login_options") {
+        None => &[][..],
+        Some(value) => value
+            .as_object()
+            .ok_or(ConfigError::Invalid("login_options"))?,
+    };
+    if given.len() > MAX_LOGIN_OPTIONS {
+        return Err(ConfigError::Invalid("login_options"));
+    }
+    for (name, value) in given {
+        let value = value
+            .as_str()
+            .ok_or(ConfigError::Invalid("login_options"))?;
+        if !is_login_option(name, value) || options.iter().any(|(n, _)| n == name) {
+            return Err(ConfigError::Invalid("login_options"));
+        }
+        options.push((name.clone(), value.to_owned()));
+    }
+    Ok(options)
 }
 
 fn secure_url(args: &Json, field: &'static str) -> Result<Option<String>, ConfigError> {
@@ -138,11 +169,7 @@ impl LoginConfig {
             Some("confidential") => true,
             Some(_) => return Err(ConfigError::Invalid("mode")),
         };
-        let prompt = optional_text(args, "prompt")?;
-        let prompts = ["none", "login", "consent", "select_account"];
-        if prompt.is_some_and(|p| !p.split(' ').all(|v| prompts.contains(&v))) {
-            return Err(ConfigError::Invalid("prompt"));
-        }
+        let login_options = login_options(args)?;
         let end_session = flag("end_session", false)?;
         let end_session_post = match optional_text(args, "end_session_method")? {
             None | Some("get") => false,
@@ -167,7 +194,7 @@ impl LoginConfig {
             end_session_post,
             hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
             confidential,
-            prompt: prompt.map(str::to_owned),
+            login_options,
         })
     }
 }
@@ -226,7 +253,58 @@ mod tests {
         )
         .unwrap();
         assert!(confidential.confidential && !c.confidential);
-        assert_eq!(confidential.prompt.as_deref(), Some("login consent"));
+        assert_eq!(
+            confidential.login_options,
+            vec![("prompt".to_owned(), "login consent".to_owned())]
+        );
+    }
+
+    #[test]
+    fn login_options_are_read_in_order_and_checked() {
+        let c = config(
+            r#"{"issuer":"https://idp.example","client_id":"demo","prompt":"login",
+                "login_options":{"login_hint":"bob@example.com","kc_idp_hint":"github","max_age":"60"}}"#,
+        )
+        .unwrap();
+        let names: Vec<_> = c
+            .login_options
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "prompt=login",
+                "login_hint=bob@example.com",
+                "kc_idp_hint=github",
+                "max_age=60"
+            ]
+        );
+        for bad in [
+            r#"{"state":"x"}"#,
+            r#"{"redirect_uri":"https://evil.example/"}"#,
+            r#"{"prompt":"login"}"#,
+            r#"{"max_age":60}"#,
+            r#"{"login hint":"x"}"#,
+            r#"["login_hint"]"#,
+        ] {
+            let args = format!(
+                r#"{{"issuer":"https://idp.example","client_id":"demo","prompt":"consent","login_options":{bad}}}"#
+            );
+            assert_eq!(
+                config(&args),
+                Err(ConfigError::Invalid("login_options")),
+                "{bad}"
+            );
+        }
+        let many: Vec<String> = (0..=MAX_LOGIN_OPTIONS)
+            .map(|i| format!(r#""o{i}":"v""#))
+            .collect();
+        let args = format!(
+            r#"{{"issuer":"https://idp.example","client_id":"demo","login_options":{{{}}}}}"#,
+            many.join(",")
+        );
+        assert_eq!(config(&args), Err(ConfigError::Invalid("login_options")));
     }
 
     #[test]

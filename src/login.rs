@@ -671,10 +671,10 @@ impl Controller {
     /// The authorization request's URL: discovery (fetched once), then the S256 challenge.
     async fn authorization_request(&self, pending: &PendingLogin) -> Result<String, Failure> {
         let provider = self.provider().await?;
-        let (window, prompt) = {
+        let (window, options) = {
             let inner = self.0.borrow();
-            let prompt = inner.config.as_ref().and_then(|c| c.prompt.clone());
-            (inner.window.clone(), prompt)
+            let options = inner.config.as_ref().map(|c| c.login_options.clone());
+            (inner.window.clone(), options.unwrap_or_default())
         };
         let digest = crypto::sha256(&window, pending.verifier.expose().as_bytes())
             .await
@@ -683,7 +683,7 @@ impl Controller {
             &provider,
             pending,
             &pkce::code_challenge_s256(&digest),
-            prompt.as_deref(),
+            &options,
         ))
     }
 

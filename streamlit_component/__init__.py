@@ -20,6 +20,7 @@ from typing import Any
 import streamlit.components.v1 as components
 
 from . import config as _config
+from .access import Access, Refusal
 from .config import AuthConfig, ConfigError
 from .events import ComponentEvent, print_report
 from .host import ComponentHost, EventHandler, require_login, run_component
@@ -29,6 +30,7 @@ from .webrequest import WebRequest, WebRequestError, WebResponse
 
 __all__ = [
     "COMPONENT_NAME",
+    "Access",
     "DEFAULT_EVENTS",
     "DEV_URL_ENV",
     "AuthConfig",
@@ -45,6 +47,7 @@ __all__ = [
     "is_logged_in",
     "login",
     "print_report",
+    "Refusal",
     "require_login",
     "run_component",
 ]

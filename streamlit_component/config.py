@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .access import CLAIM_SOURCES, Access
+from .login_options import check_login_options
+
 __all__ = ["ALLOWED_ALGORITHMS", "DEFAULT_EVENTS", "AuthConfig", "ConfigError", "load_config"]
 
 #: The events the component may send when the app names none.
@@ -29,6 +32,8 @@ DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 MAX_LEEWAY_S = 60
 
 _IGNORED_NATIVE_KEYS = frozenset({"expose_tokens"})
+#: Tables that are keys of a section, not named providers.
+_TABLES = frozenset({"client_kwargs", "authorize_params"})
 #: How a confidential client authenticates at the token endpoint.
 AUTH_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
 #: The `prompt` values of OpenID Connect Core §3.1.2.1.
@@ -134,6 +139,18 @@ class AuthConfig:
     prompt : str or None
         The authorization request's ``prompt`` (``login``, ``consent``, ``select_account``,
         ``none``, space-separated).
+    login_hint, max_age, acr_values, ui_locales : optional
+        Login options for every login (``prompt`` above is one too); see
+        :mod:`streamlit_component.login_options`.
+    authorize_params : tuple of (str, str)
+        A provider's own authorization parameters for every login (``kc_idp_hint``,
+        ``domain_hint``…), the ``authorize_params`` table Authlib takes.
+    allowed_authorize_params : tuple of str
+        A provider's own parameters that a page may set per call (``login_options=``).
+    required_roles, roles_claim, allowed_domains, allowed_emails, claims_from
+        The app's access rules, on every page gated by ``require_login``: see
+        :class:`~streamlit_component.access.Access` (``roles``, ``roles_claim``, ``domains``,
+        ``emails``, ``claims_from``).
     """
 
     issuer: str
@@ -156,6 +173,35 @@ class AuthConfig:
     cookie_secret: str | None = field(default=None, repr=False)
     token_endpoint_auth_method: str | None = None
     prompt: str | None = None
+    login_hint: str | None = None
+    max_age: int | None = None
+    acr_values: str | None = None
+    ui_locales: str | None = None
+    authorize_params: tuple[tuple[str, str], ...] = ()
+    allowed_authorize_params: tuple[str, ...] = ()
+    required_roles: tuple[str, ...] = ()
+    roles_claim: tuple[str, ...] = ("roles",)
+    allowed_domains: tuple[str, ...] = ()
+    allowed_emails: tuple[str, ...] = ()
+    claims_from: str = "id_token"
+
+    @property
+    def login_options(self) -> dict[str, str]:
+        """The login options of every login, as the component takes them."""
+        standard = {"prompt": self.prompt, "login_hint": self.login_hint, "max_age": self.max_age,
+                    "acr_values": self.acr_values, "ui_locales": self.ui_locales}
+        return check_login_options({**standard, **dict(self.authorize_params)}, self.extra_login_options)
+
+    @property
+    def extra_login_options(self) -> frozenset[str]:
+        """The provider's own parameters that login options may set."""
+        return frozenset(self.allowed_authorize_params) | {name for name, _ in self.authorize_params}
+
+    @property
+    def access(self) -> Access:
+        """The access rules of the ``[auth]`` section (none by default)."""
+        return Access(roles=self.required_roles, roles_claim=self.roles_claim, domains=self.allowed_domains,
+                      emails=self.allowed_emails, claims_from=self.claims_from)
 
     @property
     def confidential(self) -> bool:
@@ -219,9 +265,27 @@ class AuthConfig:
         prompt = read.text("prompt") or native.text("prompt")
         if prompt is not None and not set(prompt.split()) <= PROMPTS:
             raise ConfigError("prompt", f"must be made of {sorted(PROMPTS)}")
+        allowed_params = read.strings("allowed_authorize_params", ())
+        extras = values.get("authorize_params", {})
+        if not isinstance(extras, Mapping):
+            raise ConfigError("authorize_params", "must be a table of parameter names to values")
+        options = _checked_options(None, {k: values.get(k) for k in ("login_hint", "max_age", "acr_values",
+                                                                     "ui_locales")})
+        extras = _checked_options("authorize_params", extras, set(extras))
+        _checked_options("allowed_authorize_params", dict.fromkeys(allowed_params, "allowed"), allowed_params)
         algorithms = read.strings("algorithms", ALLOWED_ALGORITHMS)
         if not algorithms or any(a not in ALLOWED_ALGORITHMS for a in algorithms):
             raise ConfigError("algorithms", f"must be a non-empty subset of {list(ALLOWED_ALGORITHMS)}")
+        # One claim (a name, a path or a preset) or a list of them.
+        roles_claim = (values["roles_claim"],) if isinstance(values.get("roles_claim"), str) \
+            else read.strings("roles_claim", ("roles",))
+        claims_from = read.text("claims_from") or "id_token"
+        roles, domains, emails = (read.strings(k, ()) for k in ("required_roles", "allowed_domains", "allowed_emails"))
+        if claims_from not in CLAIM_SOURCES:
+            raise ConfigError("claims_from", f"must be one of {list(CLAIM_SOURCES)}")
+        if claims_from == "access_token" and read.text("audience") is None:
+            raise ConfigError("claims_from", "access_token needs `audience`: only a JWT access token for the app's "
+                                             "API is verified")
         origins = read.strings("api_origins", ())
         for origin in origins:
             normal = origin_of(origin)
@@ -251,6 +315,17 @@ class AuthConfig:
             cookie_secret=cookie_secret,
             token_endpoint_auth_method=method,
             prompt=prompt,
+            login_hint=options.get("login_hint"),
+            max_age=values.get("max_age"),
+            acr_values=options.get("acr_values"),
+            ui_locales=options.get("ui_locales"),
+            authorize_params=tuple(extras.items()),
+            allowed_authorize_params=allowed_params,
+            required_roles=roles,
+            roles_claim=roles_claim,
+            allowed_domains=domains,
+            allowed_emails=emails,
+            claims_from=claims_from,
         )
 
     @classmethod
@@ -284,17 +359,27 @@ class AuthConfig:
         return cls.from_dict(with_provider(dict(node), provider, section))
 
 
+def _checked_options(key: str | None, options: Mapping[str, Any], names: Any = ()) -> dict[str, str]:
+    """``options`` checked as login options; a ``ConfigError`` names ``key``, or the option
+    itself when ``key`` is ``None`` (the options are config keys of their own)."""
+    try:
+        return check_login_options(options, names)
+    except ValueError as error:
+        bad = key or next((name for name in options if f"`{name}`" in str(error)), "login_hint")
+        raise ConfigError(bad, str(error)) from None
+
+
 def with_provider(values: dict[str, Any], provider: str | None, section: str = "auth") -> dict[str, Any]:
     """The keys of a named provider table over the section's own, as ``st.login`` reads them."""
     if provider is None:
-        if "client_id" not in values and any(isinstance(v, Mapping) and k != "client_kwargs" for k, v in values.items()):
-            names = sorted(k for k, v in values.items() if isinstance(v, Mapping) and k != "client_kwargs")
+        if "client_id" not in values and any(isinstance(v, Mapping) and k not in _TABLES for k, v in values.items()):
+            names = sorted(k for k, v in values.items() if isinstance(v, Mapping) and k not in _TABLES)
             raise ConfigError(section, f"names providers {names}: pick one with provider=\"<name>\"")
         return values
     table = values.get(provider)
     if not isinstance(table, Mapping):
         raise ConfigError(f"{section}.{provider}", "no such provider table")
-    shared = {k: v for k, v in values.items() if not isinstance(v, Mapping) or k == "client_kwargs"}
+    shared = {k: v for k, v in values.items() if not isinstance(v, Mapping) or k in _TABLES}
     return {**shared, **table}
 
 

@@ -13,7 +13,9 @@ from typing import Any
 
 import streamlit as st
 
-from .config import AuthConfig, load_config
+from .access import Access, Refusal
+from .config import AuthConfig, ConfigError, load_config
+from .login_options import check_login_options
 from .events import ComponentEvent, EventError, allow, error_event, fresh, parse_envelope, print_report
 from .session import SESSION_KEYS, clear_session, expire_session, is_logged_in, store_session, verify_session
 from . import confidential
@@ -22,7 +24,7 @@ from .sealed import Sealer
 from .verify import TokenVerifier, VerificationError, verifier_for
 from .webrequest import WebRequest, WebRequestError, WebResponse, execute
 
-__all__ = ["ComponentHost", "EventHandler", "require_login", "run_component"]
+__all__ = ["ComponentHost", "EventHandler", "access_refusal", "require_login", "run_component"]
 
 #: Called with each event, in order.
 EventHandler = Callable[[ComponentEvent], None]
@@ -50,19 +52,28 @@ class ComponentHost:
         parsed like any other value, so ``None`` or an envelope.
     width, height : int or None
         Sent as render args of the same names when given.
+    login_options : Mapping or None
+        Login options for this page's logins, over the configuration's (``prompt``,
+        ``login_hint``, ``max_age``, ``acr_values``, ``ui_locales``, and a provider's own
+        parameters listed in ``allowed_authorize_params``).
 
     Raises
     ------
     ConfigError
-        When the configuration is missing or invalid.
+        When the configuration or a login option is missing or invalid.
     """
 
     def __init__(self, key: str = "login", events: Sequence[str] | None = None, *,
                  config: AuthConfig | Mapping[str, Any] | None = None, section: str = "auth",
                  provider: str | None = None, hostname: str | None = None, initial_state: Any = None,
-                 width: int | None = None, height: int | None = None) -> None:
+                 width: int | None = None, height: int | None = None,
+                 login_options: Mapping[str, Any] | None = None) -> None:
         self.key = key
         self.config = load_config(config, section, provider)
+        try:
+            self.login_options = check_login_options(login_options or {}, self.config.extra_login_options)
+        except ValueError as error:
+            raise ConfigError("login_options", str(error)) from None
         self.events = tuple(events) if events is not None else self.config.events
         self.hostname = self.config.hostname if hostname is None else hostname
         self.initial_state = initial_state
@@ -95,6 +106,15 @@ class ComponentHost:
         self._end_held()
         clear_session(st.session_state)
         return self._command("logout")
+
+    def switch_account(self) -> int:
+        """Log out (as :meth:`logout`) and have the next login ask the provider who signs in:
+        ``prompt=select_account`` where discovery lists it in ``prompt_values_supported``,
+        else ``prompt=login``. Returns the logout command's id."""
+        supported = verifier_for(self.config).metadata.get("prompt_values_supported")
+        wanted = "select_account" if isinstance(supported, list) and "select_account" in supported else "login"
+        self.state["switch_prompt"] = wanted
+        return self.logout()
 
     def refresh(self) -> int:
         """Ask the component to refresh its tokens (sent with the next render); returns the id.
@@ -212,8 +232,12 @@ class ComponentHost:
                     ack=state["last_seq"], command=state["command"], **self.size)
         if c.end_session and c.end_session_method != "get":
             args["end_session_method"] = c.end_session_method
-        if c.prompt is not None:
-            args["prompt"] = c.prompt
+        options = {**c.login_options, **self.login_options}
+        if state.get("switch_prompt"):
+            # After "Switch account": the provider asks who signs in, once.
+            options["prompt"] = state["switch_prompt"]
+        if options:
+            args["login_options"] = options
         if c.confidential:
             args["mode"] = "confidential"
             if state["sealed"] is not None:
@@ -347,6 +371,8 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
     handled: list[ComponentEvent] = []
     refresh_failure = host._refresh_held() if host.config.confidential else None
     expire_session(state)
+    if is_logged_in(state):
+        private["switch_prompt"] = None  # used up by the login that followed "Switch account"
 
     def dispatch(event: ComponentEvent) -> None:
         handled.append(event)
@@ -395,12 +421,19 @@ def run_component(host: ComponentHost, event_handler: EventHandler | None = None
 
 def require_login(config: AuthConfig | Mapping[str, Any] | None = None, *, key: str = "login",
                   section: str = "auth", provider: str | None = None, event_handler: EventHandler | None = None,
-                  report: bool = False, **props: Any) -> ComponentHost:
-    """Render the login component and stop the script until a verified login.
+                  report: bool = False, allow: Access | Callable[[Mapping[str, Any]], bool] | None = None,
+                  **props: Any) -> ComponentHost:
+    """Render the login component and stop the script until a verified login that the access
+    rules let in.
 
     Call it at the top of every page of a multipage app: the login lives in
     ``st.session_state``, shared by the pages. Nothing here touches ``st.query_params``, and
     the login happens in a popup, so the page's query parameters survive it.
+
+    A logged-in user whom the rules refuse (the configuration's ``required_roles``,
+    ``allowed_domains``, ``allowed_emails``, then ``allow``) sees which rule refused them and a
+    button to log out (and sign in with another account); the event handler gets one
+    ``onError`` with ``code`` ``access_refused``, the ``rule`` and the ``message``.
 
     Parameters
     ----------
@@ -412,14 +445,57 @@ def require_login(config: AuthConfig | Mapping[str, Any] | None = None, *, key: 
         Gets every event, as with :func:`run_component`.
     report : bool
         Print a report of each event.
+    allow : Access, callable or None
+        This page's rules (:class:`~streamlit_component.access.Access`), or a function of the
+        verified ID-token claims that returns ``True`` to let the user in.
 
     Returns
     -------
     ComponentHost
-        Once logged in, for ``host.logout()``, ``host.refresh()`` and ``host.request(...)``.
+        Once logged in and let in, for ``host.logout()``, ``host.refresh()`` and
+        ``host.request(...)``.
     """
+    page_rules = allow if isinstance(allow, Access) or allow is None else Access(check=allow)
     host = ComponentHost(key, config=config, section=section, provider=provider, **props)
     run_component(host, event_handler, report=report)
     if not is_logged_in(st.session_state):
         st.stop()
+    refusal = access_refusal(host.config, page_rules)
+    if refusal is not None:
+        _refuse(host, refusal, event_handler, report)
+        st.stop()
+    host.state["refused"] = None
     return host
+
+
+def access_refusal(config: AuthConfig, page_rules: Access | None = None,
+                   state: Mapping[str, Any] | None = None) -> Refusal | None:
+    """Why the verified login in ``state`` (``st.session_state`` by default) may not pass the
+    configuration's access rules and then ``page_rules``; ``None`` when it may."""
+    state = st.session_state if state is None else state
+    for rules in (config.access, page_rules):
+        if rules is None:
+            continue
+        claims = state.get("access_claims") if rules.claims_from == "access_token" else state.get("claims")
+        refusal = rules.refusal(claims, config.client_id)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def _refuse(host: ComponentHost, refusal: Refusal, event_handler: EventHandler | None, report: bool) -> None:
+    """The page a logged-in user sees when the rules refuse them, and the app's event (once)."""
+    user = st.session_state.get("email") or st.session_state.get("user") or "this account"
+    with st.container(border=True):
+        st.error(f"You are signed in as {user}, but this page is not open to you: {refusal.message}.")
+        logout, switch = st.columns(2)
+        logout.button("Log out", key=f"{host.key}.refused.logout", on_click=host.logout)
+        switch.button("Switch account", key=f"{host.key}.refused.switch", on_click=host.switch_account)
+    seen = (st.session_state.get("user"), refusal.rule, refusal.message)
+    if host.state.get("refused") != seen:
+        host.state["refused"] = seen
+        event = error_event("access_refused", refusal.message, host.key, rule=refusal.rule)
+        if report:
+            print_report(event)
+        if event_handler is not None:
+            event_handler(event)

@@ -1,6 +1,6 @@
 """The verified login in ``st.session_state``: ``user``, ``email``, ``token`` (``{value,
-value_id_token, expiry}``), ``claims`` and ``scopes``. All five are ``None`` when nobody is
-logged in."""
+value_id_token, expiry}``), ``claims``, ``scopes`` and ``access_claims``. All six are ``None``
+when nobody is logged in."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ __all__ = ["SESSION_KEYS", "clear_session", "expire_session", "is_logged_in", "s
            "verify_tokens"]
 
 #: The ``st.session_state`` keys this package owns.
-SESSION_KEYS = ("user", "email", "token", "claims", "scopes")
+SESSION_KEYS = ("user", "email", "token", "claims", "scopes", "access_claims")
 
 
 def verify_session(verifier: TokenVerifier, reported: Any, challenge: str) -> dict[str, Any]:
@@ -69,6 +69,7 @@ def verify_tokens(verifier: TokenVerifier, access: str, id_token: Any, expiry: i
             claims = verifier.verify_refreshed_id_token(id_token, login_token, nonce)
         expiry = min(expiry, int(claims["exp"]))
     scopes: list[str] = []
+    access_claims: dict[str, Any] | None = None
     if verifier.is_api_token(access):
         access_claims = verifier.verify_access_token(access, subject=claims["sub"])
         scopes = verifier.scopes(access_claims)
@@ -81,17 +82,18 @@ def verify_tokens(verifier: TokenVerifier, access: str, id_token: Any, expiry: i
         "token": {"value": access, "value_id_token": id_token, "expiry": expiry},
         "claims": claims,
         "scopes": scopes,
+        "access_claims": access_claims,
     }
 
 
 def store_session(state: MutableMapping[str, Any], session: dict[str, Any]) -> None:
     """Put a verified session into ``state``."""
     for key in SESSION_KEYS:
-        state[key] = session[key]
+        state[key] = session.get(key)
 
 
 def clear_session(state: MutableMapping[str, Any]) -> None:
-    """Set the five session keys to ``None``."""
+    """Set the session keys to ``None``."""
     for key in SESSION_KEYS:
         state[key] = None
 

@@ -279,6 +279,8 @@ class TokenVerifier:
         """Whether ``token`` is a JWT whose ``aud`` names the configured API (unverified look)."""
         if self.config.audience is None or not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
             return False
+        if not token.isascii():
+            return False  # not a compact JWS (and PyJWT would fail encoding a lone surrogate)
         try:
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:

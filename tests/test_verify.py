@@ -541,3 +541,9 @@ def test_after_a_failure_discovery_recovers_once_the_wait_is_over(provider):
     now[0] = 5.0
     assert verifier.issuer == provider.issuer
     assert verifier._failure is None and verifier._backoff_s == 1.0
+
+
+def test_an_access_token_with_a_lone_surrogate_is_no_api_token():
+    # Found by tests/test_fuzz.py: PyJWT raised UnicodeEncodeError instead of a refusal.
+    config = AuthConfig.from_dict({"issuer": "https://idp.example", "client_id": CLIENT_ID, "audience": API})
+    assert TokenVerifier(config).is_api_token("eyJhbGciOiJSUzI1NiJ9.\ud800.x") is False

@@ -55,6 +55,7 @@ const redirectUris = env('IDP_REDIRECT_URIS', [
 const apiAudience = env('IDP_API_AUDIENCE', 'http://localhost:5000/api');
 const apiScopes = ['read:chart', 'write:solve', 'read:export', 'write:import'];
 const users = JSON.parse(readFileSync(env('IDP_USERS', '') || new URL('./users.json', import.meta.url), 'utf8'));
+const extraClaims = [...new Set(users.flatMap((u) => Object.keys(u.claims || {})))];
 
 // A fresh RS256 signing key per start: tests and the demo fetch it from the JWKS endpoint.
 let keyCount = 0;
@@ -86,7 +87,9 @@ const configuration = {
   clientAuthMethods: env('IDP_AUTH_METHODS', 'none,client_secret_basic,client_secret_post').split(','),
   pkce: { required: () => true },
   scopes: ['openid', 'offline_access', 'profile', 'email', ...apiScopes],
-  claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
+  // Each user's extra claims (users.json `claims`: roles and groups in the shapes of Keycloak,
+  // Entra, Okta, Cognito and Auth0) come with the profile scope, in ID and access tokens.
+  claims: { openid: ['sub'], profile: ['name', 'preferred_username', ...extraClaims], email: ['email', 'email_verified'] },
   // Put the profile and email claims in the ID token itself, as hosted providers do.
   conformIdTokenClaims: false,
   findAccount(ctx, id) {
@@ -95,7 +98,10 @@ const configuration = {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, name: user.name, preferred_username: id, email: user.email, email_verified: true };
+        return {
+          sub: id, name: user.name, preferred_username: id, email: user.email,
+          email_verified: user.email_verified ?? true, ...(user.claims || {}),
+        };
       },
     };
   },
@@ -128,6 +134,11 @@ const configuration = {
         };
       },
     },
+  },
+  // The same extra claims in JWT access tokens, as providers put roles there for APIs.
+  extraTokenClaims(ctx, token) {
+    const user = users.find((u) => u.username === token.accountId);
+    return user?.claims;
   },
   // A refresh token for every code grant of the public client, rotated on each use.
   issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -247,7 +258,11 @@ const handler = provider.callback();
 const coop = env('IDP_COOP', '');
 const server = http.createServer((req, res) => {
   if (coop) res.setHeader('Cross-Origin-Opener-Policy', coop);
-  const match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(new URL(req.url, issuer).pathname);
+  const url = new URL(req.url, issuer);
+  // One line per authorization request, with its parameters, for the tests that check what
+  // reached the provider (login options).
+  if (url.pathname === '/auth') console.log(`authorize ${url.search}`);
+  const match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(url.pathname);
   if (!match) return handler(req, res);
   return interaction(req, res, match[1], match[2]).catch((error) => {
     send(res, 400, page('Sign-in error', `<p class="error">${escape(error.message)}</p>`));

@@ -163,13 +163,57 @@ fn url_with_query<'a>(
     format!("{endpoint}{separator}{}", form_encode(params))
 }
 
-/// The URL the popup opens: the code flow with S256, state, nonce, scope and audience, and the
-/// app's `prompt` when it sets one.
+/// Parameters that carry the login's own values (or could replace them, or put a token in the
+/// URL): a login option can never set them.
+pub const RESERVED_PARAMS: [&str; 16] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "audience",
+    "resource",
+    "response_mode",
+    "request",
+    "request_uri",
+    "registration",
+    "claims",
+    "id_token_hint",
+];
+/// The `prompt` values of OpenID Connect Core §3.1.2.1.
+pub const PROMPTS: [&str; 4] = ["none", "login", "consent", "select_account"];
+/// At most this many login options, each value at most this long (bytes).
+pub const MAX_LOGIN_OPTIONS: usize = 16;
+pub const MAX_LOGIN_OPTION_LEN: usize = 1024;
+
+/// Whether `name=value` may go into the authorization request as a login option: `login_hint`,
+/// `prompt`, `max_age`, `acr_values`, `ui_locales`, or a provider's own (`kc_idp_hint`,
+/// `domain_hint`, `organization`…), never one of [`RESERVED_PARAMS`]. `prompt` must be made of
+/// [`PROMPTS`] and `max_age` a whole number of seconds. Values are percent-encoded when sent.
+pub fn is_login_option(name: &str, value: &str) -> bool {
+    let name_ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+        && !RESERVED_PARAMS.contains(&name);
+    let value_ok = match name {
+        "prompt" => value.split(' ').all(|v| PROMPTS.contains(&v)),
+        "max_age" => (1..=10).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()),
+        _ => value.len() <= MAX_LOGIN_OPTION_LEN,
+    };
+    name_ok && value_ok
+}
+
+/// The URL the popup opens: the code flow with S256, state, nonce, scope and audience, then the
+/// app's login options (checked with [`is_login_option`] when the config was read).
 pub fn authorization_url(
     provider: &ProviderMetadata,
     pending: &PendingLogin,
     code_challenge: &str,
-    prompt: Option<&str>,
+    options: &[(String, String)],
 ) -> String {
     let client = &pending.client;
     let scope = client.scope_with_openid();
@@ -191,9 +235,12 @@ pub fn authorization_url(
             params.push(("resource", audience));
         }
     }
-    if let Some(prompt) = prompt {
-        params.push(("prompt", prompt));
-    }
+    params.extend(
+        options
+            .iter()
+            .filter(|(name, value)| is_login_option(name, value))
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
     url_with_query(&provider.authorization_endpoint, params)
 }
 

@@ -53,7 +53,7 @@ fn callback(text: &str) -> Result<Secret, CallbackError> {
 #[test]
 fn the_authorization_url_asks_for_the_code_flow_with_s256_state_and_nonce() {
     let pending = pending_for(client(Some("http://localhost:5000/api")));
-    let url = authorization_url(&provider(), &pending, "CHALLENGE", None);
+    let url = authorization_url(&provider(), &pending, "CHALLENGE", &[]);
     let (endpoint, query_text) = url.split_once('?').unwrap();
     assert_eq!(endpoint, "http://localhost:9400/auth");
     let params = query(query_text);
@@ -81,8 +81,73 @@ fn the_authorization_url_asks_for_the_code_flow_with_s256_state_and_nonce() {
         "the verifier never leaves the browser"
     );
     assert_eq!(get("prompt"), None);
-    let with_prompt = authorization_url(&provider(), &pending, "C", Some("login consent"));
+    let with_prompt = authorization_url(
+        &provider(),
+        &pending,
+        "C",
+        &options(&[("prompt", "login consent")]),
+    );
     assert!(with_prompt.ends_with("&prompt=login%20consent"));
+}
+
+fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn login_options_follow_the_flows_own_parameters_encoded() {
+    let pending = pending_for(client(None));
+    let given = options(&[
+        ("login_hint", "alice@example.com"),
+        ("max_age", "300"),
+        ("acr_values", "urn:mace:incommon:iap:silver mfa"),
+        ("ui_locales", "fr-CA fr"),
+        ("kc_idp_hint", "a&state=evil#x"),
+    ]);
+    let url = authorization_url(&provider(), &pending, "C", &given);
+    assert!(url.ends_with(
+        "&code_challenge_method=S256&login_hint=alice%40example.com&max_age=300\
+         &acr_values=urn%3Amace%3Aincommon%3Aiap%3Asilver%20mfa&ui_locales=fr-CA%20fr\
+         &kc_idp_hint=a%26state%3Devil%23x"
+    ));
+    let params = crate::encoding::parse_query(url.split_once('?').unwrap().1).unwrap();
+    assert_eq!(params.iter().filter(|(k, _)| k == "state").count(), 1);
+}
+
+#[test]
+fn login_options_never_set_the_flows_own_parameters() {
+    for name in RESERVED_PARAMS {
+        assert!(!is_login_option(name, "x"), "{name}");
+    }
+    assert!(
+        !is_login_option("", "x") && !is_login_option("a b", "x") && !is_login_option("a=b", "x")
+    );
+    assert!(!is_login_option(&"n".repeat(65), "x"));
+    assert!(!is_login_option("prompt", "login now") && !is_login_option("prompt", ""));
+    assert!(
+        is_login_option("prompt", "login consent") && is_login_option("prompt", "select_account")
+    );
+    assert!(
+        !is_login_option("max_age", "-1")
+            && !is_login_option("max_age", "1e3")
+            && !is_login_option("max_age", "")
+    );
+    assert!(is_login_option("max_age", "0") && is_login_option("domain_hint", "contoso.com"));
+    assert!(!is_login_option(
+        "organization",
+        &"o".repeat(MAX_LOGIN_OPTION_LEN + 1)
+    ));
+    // Options that slipped past the config are still left out of the URL.
+    let url = authorization_url(
+        &provider(),
+        &pending_for(client(None)),
+        "C",
+        &options(&[("state", "evil")]),
+    );
+    assert!(!url.contains("evil"));
 }
 
 #[test]
@@ -91,7 +156,7 @@ fn the_authorization_url_escapes_values_and_keeps_existing_queries() {
     provider.authorization_endpoint = "https://idp.example/authorize?tenant=a b".into();
     let mut client = client(Some("my-api"));
     client.scope = "openid a&b=c".into();
-    let url = authorization_url(&provider, &pending_for(client), "x", None);
+    let url = authorization_url(&provider, &pending_for(client), "x", &[]);
     assert!(url.starts_with("https://idp.example/authorize?tenant=a b&response_type=code&"));
     assert!(url.contains("&scope=openid%20a%26b%3Dc&"));
     assert!(url.contains("&audience=my-api"));
