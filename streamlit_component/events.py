@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 __all__ = ["MAX_VALUE_BYTES", "ComponentEvent", "EventError", "allow", "error_event", "fresh",
-           "parse_envelope", "print_report", "redacted"]
+           "parse_envelope", "print_report", "redacted", "with_original_fields"]
 
 #: Largest component value accepted, in bytes of compact JSON.
 MAX_VALUE_BYTES = 256 * 1024
@@ -61,6 +61,21 @@ class EventError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def with_original_fields(data: dict[str, Any], session: dict[str, Any] | None, hostname: str) -> dict[str, Any]:
+    """An ``onStatusUpdate``'s data with the original component's fields added, filled only
+    from the verified ``session`` (``None`` when logged out): ``hostname``, ``message`` (the
+    status), ``isError`` and ``error`` (a status update is no error), and ``sessioninfo``:
+    ``{"user": {"name", "email", …verified ID-token claims}, "token": {"value",
+    "value_id_token", "expiry"}}``, or ``None``."""
+    info = None
+    if session is not None:
+        claims = session.get("claims") or {}
+        info = {"user": {**claims, "name": session.get("user"), "email": session.get("email")},
+                "token": dict(session["token"])}
+    return {**data, "hostname": hostname, "message": data.get("status"), "isError": False, "error": None,
+            "sessioninfo": info}
 
 
 def error_event(code: str, message: str, source: str, **extra: Any) -> ComponentEvent:

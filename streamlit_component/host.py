@@ -16,7 +16,8 @@ import streamlit as st
 from .access import Access, Refusal
 from .config import AuthConfig, ConfigError, load_config
 from .login_options import check_login_options
-from .events import ComponentEvent, EventError, allow, error_event, fresh, parse_envelope, print_report
+from .events import (ComponentEvent, EventError, allow, error_event, fresh, parse_envelope, print_report,
+                     with_original_fields)
 from .session import SESSION_KEYS, clear_session, expire_session, is_logged_in, store_session, verify_session
 from . import confidential
 from .binding import new_challenge, thumbprint
@@ -211,7 +212,8 @@ class ComponentHost:
         failed = self._refresh_held()
         if failed is not None:
             return replace(failed, seq=event.seq)
-        return replace(event, data={**data, "session": _public(st.session_state)})
+        session = _public(st.session_state)
+        return replace(event, data=with_original_fields({**data, "session": session}, session, self.hostname))
 
     def _command(self, name: str) -> int:
         state = self.state
@@ -294,7 +296,7 @@ class ComponentHost:
                 return handled
         if data["status"] == "Logged out":
             clear_session(st.session_state)
-            return event
+            return replace(event, data=with_original_fields(data, None, self.hostname))
         try:
             session = verify_session(verifier_for(self.config), data.get("session"), self.state["challenge"])
         except VerificationError as error:
@@ -303,7 +305,7 @@ class ComponentHost:
             clear_session(st.session_state)
             return replace(error_event(error.code, error.message, self.key), seq=event.seq)
         store_session(st.session_state, session)
-        return replace(event, data={**data, "session": session})
+        return replace(event, data=with_original_fields({**data, "session": session}, session, self.hostname))
 
 
 class _StaleProof(Exception):

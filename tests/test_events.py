@@ -98,3 +98,21 @@ def test_a_seq_no_real_clock_could_have_produced_is_refused():
             with pytest.raises(EventError) as error:
                 parse_envelope(value)
             assert error.value.code == "invalid_event" and "ahead of the server's clock" in error.value.message
+
+
+def test_the_original_fields_come_from_the_verified_session_only():
+    from streamlit_component.events import with_original_fields
+
+    reported = {"status": "Logged in", "hostname": "forged", "isError": True,
+                "sessioninfo": {"user": {"name": "Mallory"}, "token": {"value": "forged"}}}
+    session = {"user": "Alice Example", "email": "alice@example.com",
+               "token": {"value": "at", "value_id_token": "id", "expiry": 1_800_000_000},
+               "claims": {"sub": "alice", "name": "Alice Example", "groups": ["staff"]}}
+    data = with_original_fields(reported, session, "my app")
+    assert (data["hostname"], data["message"], data["isError"], data["error"]) == ("my app", "Logged in", False, None)
+    assert data["sessioninfo"] == {
+        "user": {"sub": "alice", "name": "Alice Example", "email": "alice@example.com", "groups": ["staff"]},
+        "token": {"value": "at", "value_id_token": "id", "expiry": 1_800_000_000},
+    }
+    logged_out = with_original_fields({"status": "Logged out", "sessioninfo": {"user": {}}}, None, "my app")
+    assert logged_out["sessioninfo"] is None and logged_out["message"] == "Logged out"

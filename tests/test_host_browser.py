@@ -276,3 +276,28 @@ def token_kid(page) -> str:
     import jwt
 
     return jwt.get_unverified_header(stored_session(page)["token"]["value_id_token"])["kid"]
+
+
+def test_a_handler_written_for_the_original_event_shape_gets_the_verified_login(tmp_path, page):
+    import datetime
+
+    idp_port = free_port()
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        f'server_metadata_url = "http://localhost:{idp_port}/.well-known/openid-configuration"\n'
+        f'client_id = "{CLIENT_ID}"\n'
+        'hostname = "original app"\n')
+    with streamlit_server(ROOT / "examples" / "original_events.py", f"--secrets.files={secrets_file}") as url, \
+            running_idp([url + COMPONENT_PATH], port=idp_port):
+        page.goto(url)
+        expect(page.get_by_text("original app: Logged out")).to_be_visible(timeout=30_000)
+        sign_in(page)
+        line = page.get_by_text(re.compile(r"^original app: Logged in as "))
+        expect(line).to_be_visible(timeout=30_000)
+        expiry = stored_session(page)["token"]["expiry"]
+        until = datetime.datetime.fromtimestamp(expiry, datetime.timezone.utc)
+        expect(line).to_have_text(f"original app: Logged in as Alice Example (alice@example.com, subject alice), "
+                                  f"token valid till {until:%Y-%m-%d %H:%M:%S} UTC")
+        component(page).get_by_role("button", name="Click to logout...").click()
+        expect(page.get_by_text("original app: Logged out")).to_be_visible(timeout=30_000)
