@@ -64,13 +64,15 @@ class Provider:
 @contextlib.contextmanager
 def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | None = None,
                 refresh_nonce: bool = True, end_session: bool = True, auth_methods: str | None = None,
-                users: Path | None = None, api_audience: str | None = None, **ttls: int) -> Iterator[Provider]:
+                users: Path | None = None, api_audience: str | None = None, clock_skew_s: int = 0,
+                cors: bool = True, **ttls: int) -> Iterator[Provider]:
     """The provider on `port` (default: a free loopback port); `ttls` sets IDP_*_TTL variables
     (seconds); `coop` a Cross-Origin-Opener-Policy header on every page; `refresh_nonce=False`
     leaves the nonce out of ID tokens from a refresh; `end_session=False` leaves out the
     end_session_endpoint; `auth_methods` the token endpoint auth methods discovery lists;
     `users` a users file in the shape of examples/idp/users.json; `api_audience` the API's
-    resource indicator (default http://localhost:5000/api)."""
+    resource indicator (default http://localhost:5000/api); `clock_skew_s` puts the provider's
+    Date header that far off; `cors=False` lets no browser origin call the token endpoint."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the provider's packages are missing: run `make idp`")
     port = port or free_port()
@@ -89,6 +91,10 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
         env["IDP_USERS"] = str(users)
     if api_audience is not None:
         env["IDP_API_AUDIENCE"] = api_audience
+    if clock_skew_s:
+        env["IDP_CLOCK_SKEW_S"] = str(clock_skew_s)
+    if not cors:
+        env["IDP_CORS"] = "off"
     env["IDP_LOG_TOKENS"] = "1"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"idp-{port}.log"

@@ -140,6 +140,9 @@ const configuration = {
     const user = users.find((u) => u.username === token.accountId);
     return user?.claims;
   },
+  // IDP_CORS=off: no browser origin may call the token endpoint (tests of `doctor`); by default
+  // the public client's redirect URI origins may.
+  ...(env('IDP_CORS', 'on') === 'off' ? { clientBasedCORS: () => false } : {}),
   // A refresh token for every code grant of the public client, rotated on each use.
   issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: (ctx) => ctx.oidc.client.clientId !== GOOGLE_LIKE,
@@ -256,8 +259,11 @@ if (env('IDP_LOG_TOKENS', '') === '1') {
 
 const handler = provider.callback();
 const coop = env('IDP_COOP', '');
+// Tests of `doctor`: a provider whose clock runs IDP_CLOCK_SKEW_S seconds off (its Date header).
+const clockSkewS = Number.parseInt(env('IDP_CLOCK_SKEW_S', '0'), 10);
 const server = http.createServer((req, res) => {
   if (coop) res.setHeader('Cross-Origin-Opener-Policy', coop);
+  if (clockSkewS) res.setHeader('Date', new Date(Date.now() + clockSkewS * 1000).toUTCString());
   const url = new URL(req.url, issuer);
   // One line per authorization request, with its parameters, for the tests that check what
   // reached the provider (login options).
