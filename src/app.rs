@@ -11,7 +11,6 @@ use crate::login::{Controller, LoginView};
 use crate::popup::{page_mode, PageMode};
 use crate::protocol::Inbound;
 use crate::{popup_page, views};
-use leptos::prelude::*;
 use std::cell::OnceCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -35,11 +34,20 @@ fn start_component(window: &Window, parent: Window) {
     let controller: Rc<OnceCell<Controller>> = Rc::default();
     let root = window.document().and_then(|d| d.document_element());
     let receiver = controller.clone();
+    let frame = window.clone();
+    let mut adopted_font: Option<String> = None;
     let on_message = move |message: Result<Inbound, Refusal>| match message {
         Ok(Inbound::Render(render)) => {
             if let (Some(theme), Some(root)) = (&render.theme, &root) {
                 if let Some(root) = root.dyn_ref::<HtmlElement>() {
                     style::apply_theme(root, theme);
+                }
+                let family = theme.font_family();
+                if family.is_some() && family != adopted_font {
+                    if let Some(name) = &family {
+                        style::adopt_parent_font(&frame, name);
+                    }
+                    adopted_font = family;
                 }
             }
             if let Some(controller) = receiver.get() {
@@ -48,11 +56,10 @@ fn start_component(window: &Window, parent: Window) {
         }
         // Messages from other windows or origins are not for us.
         Err(refusal) if refusal.is_foreign() => {}
-        Err(refusal) => view.message.set(Some(refusal.to_string())),
+        Err(refusal) => view.say(Some(refusal.to_string())),
     };
     let Ok((host, listener)) = HostLink::connect(window, parent, on_message) else {
-        view.message
-            .set(Some("cannot listen for host messages".into()));
+        view.say(Some("cannot listen for host messages".into()));
         return;
     };
     listener.forget();
@@ -60,7 +67,7 @@ fn start_component(window: &Window, parent: Window) {
     // Ready first of all, before any view is built: the host's first render can then travel
     // while the views mount.
     if host.ready().is_err() {
-        view.message.set(Some("cannot reach the host page".into()));
+        view.say(Some("cannot reach the host page".into()));
     }
     let clicks = controller.clone();
     leptos::mount::mount_to_body(move || views::login::LoginLine(view, clicks));
@@ -71,14 +78,12 @@ fn start_component(window: &Window, parent: Window) {
         // Height 0 means the iframe is not rendered yet (Streamlit hides it until ready):
         // passing it on would only make the frame collapse and grow again.
         if height > 0 && host.set_height(height).is_err() {
-            view.message.set(Some("cannot reach the host page".into()));
+            view.say(Some("cannot reach the host page".into()));
         }
     });
     match observed {
         Ok(observer) => observer.forget(),
-        Err(_) => view
-            .message
-            .set(Some("cannot observe the content height".into())),
+        Err(_) => view.say(Some("cannot observe the content height".into())),
     }
 }
 

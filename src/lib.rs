@@ -10,6 +10,7 @@ pub mod confidential;
 pub mod config;
 pub mod encoding;
 pub mod events;
+pub mod explain;
 pub mod handoff;
 pub mod json;
 pub mod lease;

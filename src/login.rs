@@ -17,6 +17,7 @@ use crate::confidential::{self, SealedOutcome};
 use crate::config::{ConfigError, LoginConfig};
 use crate::events::{self, Emitter, Failure, ON_ACTION_REQUEST, ON_ERROR, ON_STATUS_UPDATE};
 use crate::exchange::complete_and_store;
+use crate::explain::{explain, Explanation, Facts};
 use crate::handoff::{self, Answer, HandoffError};
 use crate::json::Json;
 use crate::lease;
@@ -73,6 +74,8 @@ pub struct LoginView {
     pub line: RwSignal<Line>,
     /// The last failure's message, until the next success.
     pub message: RwSignal<Option<String>>,
+    /// With the message, what it means and how to fix it (the line expands into it).
+    pub why: RwSignal<Option<Explanation>>,
     /// With the message, where the app opens in its own tab (when the login cannot run here).
     pub own_tab: RwSignal<Option<String>>,
     /// Streamlit's `disabled`.
@@ -85,9 +88,18 @@ impl LoginView {
         LoginView {
             line: RwSignal::new(Line::Waiting),
             message: RwSignal::new(None),
+            why: RwSignal::new(None),
             own_tab: RwSignal::new(None),
             disabled: RwSignal::new(true),
         }
+    }
+}
+
+impl LoginView {
+    /// Shows `message` (or nothing) on the line, without an explanation.
+    pub fn say(&self, message: Option<String>) {
+        self.message.set(message);
+        self.why.set(None);
     }
 }
 
@@ -212,18 +224,33 @@ impl Controller {
         let mut inner = self.0.borrow_mut();
         let value = inner.emitter.envelope(name, data, page::now_ms());
         if inner.host.set_value(value).is_err() {
-            inner
-                .view
-                .message
-                .set(Some("cannot reach the host page".into()));
+            inner.view.say(Some("cannot reach the host page".into()));
         }
     }
 
-    /// Reports a failure to Python and shows it.
+    /// The app's public facts for explanations: its redirect URI, origin and provider.
+    fn facts(&self) -> Facts {
+        let inner = self.0.borrow();
+        let (redirect_uri, issuer) = match &inner.config {
+            Some(c) => (c.client.redirect_uri.clone(), c.issuer.clone()),
+            None => (
+                crate::config::redirect_uri_of(&inner.page_url).to_owned(),
+                String::new(),
+            ),
+        };
+        Facts {
+            redirect_uri,
+            origin: page::own_origin(&inner.window),
+            issuer,
+        }
+    }
+
+    /// Reports a failure to Python and shows it, with its explanation.
     fn fail(&self, failure: &Failure) {
         self.emit(ON_ERROR, failure.to_data());
         let view = self.0.borrow().view;
-        view.message.set(Some(failure.message.clone()));
+        view.say(Some(failure.message.clone()));
+        view.why.set(explain(&failure.code, &self.facts()));
     }
 
     /// Takes a render message: configuration, acknowledgements and commands.
@@ -390,13 +417,9 @@ impl Controller {
                     self.emit_status(data);
                     if self.0.borrow().watcher.reported().is_some() {
                         if self.storage_blocked() {
-                            self.0
-                                .borrow()
-                                .view
-                                .message
-                                .set(Some(STORAGE_BLOCKED.into()));
+                            self.0.borrow().view.say(Some(STORAGE_BLOCKED.into()));
                         } else {
-                            self.0.borrow().view.message.set(None);
+                            self.0.borrow().view.say(None);
                             self.0.borrow().view.own_tab.set(None);
                         }
                         self.end_login(false);
@@ -483,7 +506,7 @@ impl Controller {
                 "Login cancelled. If the sign-in page refused this app's address, register \
                  this redirect URI at the provider: {uri}"
             );
-            self.0.borrow().view.message.set(Some(message));
+            self.0.borrow().view.say(Some(message));
         }
         self.show();
     }
@@ -551,7 +574,7 @@ impl Controller {
         });
         {
             let view = self.0.borrow().view;
-            view.message.set(None);
+            view.say(None);
             view.own_tab.set(None);
         }
         let mut action = vec![("action", Json::from("login"))];
@@ -1101,7 +1124,7 @@ impl Controller {
                     self.forget_key();
                 }
                 // Python has told the app (`onError`); the line says it too.
-                self.0.borrow().view.message.set(Some(message));
+                self.0.borrow().view.say(Some(message));
                 self.look(Reason::Changed);
             }
         }

@@ -109,6 +109,22 @@ impl Theme {
             .filter_map(|((key, var), value)| Some((*key, *var, value.as_deref()?)))
     }
 
+    /// The first family of the theme's font stack, unquoted (`"Source Sans", sans-serif` →
+    /// `Source Sans`); `None` without a font or for a generic family (nothing to load).
+    pub fn font_family(&self) -> Option<String> {
+        let first = self.get("font")?.split(',').next()?.trim();
+        let name = first.trim_matches(|c| c == '"' || c == '\'');
+        let generic = [
+            "serif",
+            "sans-serif",
+            "monospace",
+            "cursive",
+            "fantasy",
+            "system-ui",
+        ];
+        (!name.is_empty() && !generic.contains(&name)).then(|| name.to_owned())
+    }
+
     /// Streamlit's default light theme.
     pub fn light() -> Theme {
         Theme::from_pairs([
@@ -136,3 +152,25 @@ impl Theme {
 
 #[cfg(test)]
 mod tests;
+
+/// A `@font-face` `src` with each `url(…)` replaced by `resolve(url)` (the app page's fonts are
+/// relative to its stylesheet, this page is elsewhere); `None` when a URL cannot be resolved or
+/// the list is malformed. `local(…)` and `format(…)` stay as they are.
+pub fn resolve_font_src(src: &str, resolve: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut rest = src;
+    while let Some(start) = rest.find("url(") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 4..];
+        let end = after.find(')')?;
+        let url = after[..end].trim().trim_matches(|c| c == '"' || c == '\'');
+        let resolved = resolve(url)?;
+        if resolved.contains(['"', '\\', '\n', ')']) {
+            return None;
+        }
+        out.push_str(&format!("url(\"{resolved}\")"));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}

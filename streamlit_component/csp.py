@@ -6,7 +6,8 @@ a `<meta http-equiv>` right after `<meta charset>`, before any script. Run by ha
 `python3 streamlit_component/csp.py path/to/index.html`.
 
 The policy: nothing by default; scripts only from the bundle (`'self'`, `'wasm-unsafe-eval'`
-and the loader's hash); inline styles (the page's own sheet and the dev host's); `connect-src`
+and the loader's hash); inline styles (the page's own sheet and the dev host's); fonts from
+the component's own origin (the app's web font); `connect-src`
 as wide as the run-time provider may need and no wider than the component's own rule for
 provider URLs (https, or http on loopback); frames only from the component's own origin (the
 dev host page); forms only to where a provider may be (the logout form); no `<base>` or
@@ -38,6 +39,8 @@ def policy(html: str) -> str:
         "default-src 'none'",
         f"script-src 'self' 'wasm-unsafe-eval' {hashes}".rstrip(),
         "style-src 'unsafe-inline'",
+        # The app page's own web font, copied into this page (src/browser/style.rs).
+        "font-src 'self'",
         f"connect-src {PROVIDER_SOURCES}",
         "frame-src 'self'",
         "base-uri 'none'",

@@ -103,3 +103,8 @@ def expect_replay_refused(page: Page, callback_url: str) -> None:
     expect(replay.locator("body")).to_contain_text("Login failed: the app did not take this answer", timeout=30_000)
     assert "code=" not in replay.url, "the code leaves the address bar"
     assert not [url for url in history_urls(replay) if "code=" in url], "and every history entry"
+    # The message is a card in the app's style, away from the window's edge.
+    card = replay.locator("main.sc-page")
+    expect(card).to_have_css("border-top-left-radius", "8px")
+    box = card.bounding_box()
+    assert box is not None and box["x"] > 0 and box["y"] > 0

@@ -251,6 +251,8 @@ def test_embedded_with_popups_blocked_the_app_points_to_its_own_tab(tmp_path, pa
         sent = frame.evaluate("() => window.sent.filter((m) => m.type === 'streamlit:setComponentValue').map((m) => m.value)")
         errors = [event["data"]["code"] for event in sent if event["name"] == "onError"]
         assert errors == ["popup_blocked"], sent
+        frame.get_by_text("Why, and how to fix it").click()
+        expect(frame.locator("details.sc-why")).to_contain_text("Allow pop-ups for this site")
         assert page.url == portal, "the portal page stays where it is"
 
 

@@ -186,6 +186,15 @@ def test_a_provider_that_is_down_is_reported(page, devhost_url):
     expect(frame.get_by_role("alert")).to_contain_text("discovery failed")
     expect_logged_out(page, HOSTNAME)
     assert our_storage(page) == {}
+    # The line expands into what it means and the fix; the frame grows to show it.
+    line_height = int(page.locator("#dh-height").inner_text())
+    why = frame.locator("details.sc-why")
+    expect(why.locator("p").first).to_be_hidden()
+    why.get_by_text("Why, and how to fix it").click()
+    expect(why).to_contain_text("could not be reached, or did not answer as an OpenID Connect provider")
+    expect(why).to_contain_text("The app's administrator can run `python -m streamlit_component doctor`")
+    expect(page.locator("#dh-height")).not_to_have_text(str(line_height))
+    assert int(page.locator("#dh-height").inner_text()) > line_height + 20
 
 
 def test_leftovers_of_an_abandoned_login_are_purged_on_load(page, devhost_url, provider):

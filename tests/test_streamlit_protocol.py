@@ -102,6 +102,31 @@ def test_the_first_status_reaches_python_and_the_frame_is_one_line(app):
     )
 
 
+def test_the_line_is_set_in_the_apps_own_font(app):
+    # Streamlit loads its web font ("Source Sans") in the app's page only; the component copies
+    # it, so its text measures as the app's own text does, not as the system's sans-serif.
+    expect_logged_out(app, HOSTNAME, timeout=30_000)
+    frame = component(app)
+    frame.wait_for_function("[...document.fonts].some(f => f.status === 'loaded')")
+    measure = """(text) => {
+        const span = document.createElement('span');
+        span.style.cssText = 'font-family: ' + getComputedStyle(document.body).fontFamily + '; font-size: 14px';
+        span.textContent = text;
+        document.body.appendChild(span);
+        const width = span.getBoundingClientRect().width;
+        span.remove();
+        return [getComputedStyle(document.body).fontFamily, width];
+    }"""
+    text = "Click to login... host test (logged out)"
+    family, width = frame.evaluate(measure, text)
+    assert family.startswith('"Source Sans"'), family
+    assert [family, width] == app.evaluate(measure, text)
+    system = frame.evaluate("(t) => { const s = document.createElement('span'); s.style.cssText = 'font: 14px sans-serif';"
+                            " s.textContent = t; document.body.appendChild(s); const w = s.getBoundingClientRect().width;"
+                            " s.remove(); return w; }", text)
+    assert system != width, "the system font measures otherwise: the check can fail"
+
+
 def test_the_theme_colours_are_applied(app):
     frame = component_frame(app)
     expect_logged_out(app, HOSTNAME, timeout=30_000)

@@ -45,22 +45,34 @@ pub fn now_s() -> u64 {
 
 /// Replaces the page's content with one line of text (the popup's messages).
 pub fn show_message(window: &Window, text: &str) {
-    if let Some(body) = window.document().and_then(|d| d.body()) {
-        body.set_text_content(Some(text));
-    }
+    let _ = message_paragraph(window, text);
+}
+
+/// Replaces the page's content with a card (styled as `.sc-page` in index.html) holding one
+/// paragraph of `text`; the paragraph.
+fn message_paragraph(window: &Window, text: &str) -> Option<web_sys::Element> {
+    let document = window.document()?;
+    let body = document.body()?;
+    let card = document.create_element("main").ok()?;
+    card.set_class_name("sc-page");
+    let paragraph = document.create_element("p").ok()?;
+    paragraph.set_text_content(Some(text));
+    card.append_child(&paragraph).ok()?;
+    body.set_text_content(None);
+    body.append_child(&card).ok()?;
+    Some(paragraph)
 }
 
 /// Replaces the page's content with one line of text followed by a link to `href`.
 pub fn show_link(window: &Window, text: &str, label: &str, href: &str) {
-    show_message(window, text);
-    let Some(document) = window.document() else {
+    let Some(paragraph) = message_paragraph(window, text) else {
         return;
     };
-    let (Some(body), Ok(link)) = (document.body(), document.create_element("a")) else {
+    let Some(Ok(link)) = window.document().map(|d| d.create_element("a")) else {
         return;
     };
     let _ = link.set_attribute("href", href);
     link.set_text_content(Some(label));
-    let _ = body.append_with_str_1(" ");
-    let _ = body.append_child(&link);
+    let _ = paragraph.append_with_str_1(" ");
+    let _ = paragraph.append_child(&link);
 }

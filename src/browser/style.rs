@@ -1,7 +1,12 @@
-//! Applying the Streamlit theme to the document as CSS custom properties.
+//! Applying the Streamlit theme to the document as CSS custom properties, and the app's own
+//! web font to this page.
 
-use crate::theme::{Theme, FIELDS};
-use web_sys::HtmlElement;
+use crate::theme::{resolve_font_src, Theme, FIELDS};
+use wasm_bindgen::JsCast;
+use web_sys::{
+    CssFontFaceRule, CssRule, CssStyleSheet, FontFace, FontFaceDescriptors, HtmlElement, Url,
+    Window,
+};
 
 /// Sets each theme field as its CSS variable on `root` (unset fields are removed, so the
 /// stylesheet's defaults apply) and the matching `color-scheme`.
@@ -15,4 +20,77 @@ pub fn apply_theme(root: &HtmlElement, theme: &Theme) {
     }
     let scheme = if theme.is_dark() { "dark" } else { "light" };
     let _ = style.set_property("color-scheme", scheme);
+}
+
+/// Makes the app page's web font `family` usable here: Streamlit loads its font ("Source Sans")
+/// in the app's page only, and this page (another document) would fall back to the system's
+/// sans-serif. Copies the parent page's `@font-face` rules for `family` (same origin, so their
+/// stylesheets are readable) as `FontFace`s, their sources resolved against their stylesheet;
+/// the page's `font-src 'self'` lets them load. Returns how many faces were added.
+pub fn adopt_parent_font(window: &Window, family: &str) -> usize {
+    let Some(parent) = crate::browser::page::parent_window(window) else {
+        return 0;
+    };
+    let (Some(from), Some(to)) = (parent.document(), window.document()) else {
+        return 0;
+    };
+    let page_url = parent.location().href().unwrap_or_default();
+    let sheets = from.style_sheets();
+    let mut added = 0;
+    for i in 0..sheets.length() {
+        // The parent's objects belong to its realm, where `instanceof` with this realm's
+        // classes fails: unchecked casts, with the rule's type read instead.
+        let Some(sheet) = sheets.item(i).map(|s| s.unchecked_into::<CssStyleSheet>()) else {
+            continue;
+        };
+        let base = sheet
+            .href()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| page_url.clone());
+        // Another origin's stylesheet cannot be read (and is not where Streamlit's font is).
+        let Ok(rules) = sheet.css_rules() else {
+            continue;
+        };
+        for j in 0..rules.length() {
+            let Some(rule) = rules
+                .item(j)
+                .filter(|r| r.type_() == CssRule::FONT_FACE_RULE)
+                .map(|r| r.unchecked_into::<CssFontFaceRule>())
+            else {
+                continue;
+            };
+            let style = rule.style();
+            let read = |name: &str| style.get_property_value(name).unwrap_or_default();
+            if read("font-family").trim_matches(|c| c == '"' || c == '\'') != family {
+                continue;
+            }
+            let resolve = |url: &str| Url::new_with_base(url, &base).ok().map(|u| u.href());
+            let Some(src) = resolve_font_src(&read("src"), resolve) else {
+                continue;
+            };
+            let descriptors = FontFaceDescriptors::new();
+            for (name, set) in [
+                (
+                    "font-weight",
+                    FontFaceDescriptors::set_weight as fn(&FontFaceDescriptors, &str),
+                ),
+                ("font-style", FontFaceDescriptors::set_style),
+                ("unicode-range", FontFaceDescriptors::set_unicode_range),
+                ("font-stretch", FontFaceDescriptors::set_stretch),
+            ] {
+                let value = read(name);
+                if !value.is_empty() {
+                    set(&descriptors, &value);
+                }
+            }
+            if let Ok(face) = FontFace::new_with_str_and_descriptors(family, &src, &descriptors) {
+                if to.fonts().add(&face).is_ok() {
+                    let _ = face.load();
+                    added += 1;
+                }
+            }
+        }
+    }
+    added
 }

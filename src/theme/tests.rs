@@ -52,3 +52,42 @@ fn json_round_trips() {
         assert_eq!(Theme::from_json(&theme.to_json()), Ok(theme));
     }
 }
+
+#[test]
+fn the_font_to_load_is_the_stacks_first_named_family() {
+    let font = |f: &str| Theme::from_pairs([("font", f)]).font_family();
+    assert_eq!(
+        font("\"Source Sans\", sans-serif").as_deref(),
+        Some("Source Sans")
+    );
+    assert_eq!(font("'Inter',serif").as_deref(), Some("Inter"));
+    assert_eq!(font("sans-serif"), None);
+    assert_eq!(font(""), None);
+    assert_eq!(Theme::default().font_family(), None);
+}
+
+#[test]
+fn font_sources_are_resolved_url_by_url() {
+    let base = |u: &str| Some(format!("http://app.example/static/css/{u}"));
+    assert_eq!(
+        resolve_font_src(
+            r#"url("../media/a.woff2") format("woff2"), local("A"), url(b.ttf)"#,
+            base
+        )
+        .as_deref(),
+        Some(
+            r#"url("http://app.example/static/css/../media/a.woff2") format("woff2"), local("A"), url("http://app.example/static/css/b.ttf")"#
+        )
+    );
+    assert_eq!(
+        resolve_font_src("local(A)", base).as_deref(),
+        Some("local(A)")
+    );
+    assert_eq!(resolve_font_src("url(a.woff2", base), None, "unclosed");
+    assert_eq!(resolve_font_src("url(a)", |_| None), None, "unresolvable");
+    assert_eq!(
+        resolve_font_src("url(a)", |_| Some("x\") , url(evil".into())),
+        None,
+        "a resolved URL cannot break out of its quotes"
+    );
+}

@@ -49,16 +49,26 @@ pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
                 .with(|line| matches!(line, Line::Waiting | Line::Unavailable(_)))
     };
     view! {
-        <main class="sc-line">
-            <button type="button" class="sc-action" on:click=move |ev| click_once(&ev, &controller) disabled=unusable>
-                {label}
-            </button>
-            <span class="sc-text">{move || view.line.with(describe)}</span>
-            <span class="sc-error" role="alert">{move || view.message.get()}</span>
-            {move || view.own_tab.get().map(|href| view! {
-                <a class="sc-own-tab" href=href target="_blank" rel="noopener">
-                    "Open the app in its own tab"
-                </a>
+        <main>
+            <div class="sc-line">
+                <button type="button" class="sc-action" on:click=move |ev| click_once(&ev, &controller) disabled=unusable>
+                    {label}
+                </button>
+                <span class="sc-text">{move || view.line.with(describe)}</span>
+                <span class="sc-error" role="alert">{move || view.message.get()}</span>
+                {move || view.own_tab.get().map(|href| view! {
+                    <a class="sc-own-tab" href=href target="_blank" rel="noopener">
+                        "Open the app in its own tab"
+                    </a>
+                })}
+            </div>
+            // The failure explained, below the line; the frame grows when it opens.
+            {move || view.why.get().map(|why| view! {
+                <details class="sc-why">
+                    <summary>"Why, and how to fix it"</summary>
+                    <p>{why.what}</p>
+                    <p>{why.fix}</p>
+                </details>
             })}
         </main>
     }
