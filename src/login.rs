@@ -10,7 +10,6 @@ use crate::browser::keys::{self, KeyPair};
 use crate::browser::listener::Listener;
 use crate::browser::locks;
 use crate::browser::storage::{self, StorageListener, Store};
-use crate::browser::timer::Interval;
 use crate::browser::{crypto, page, popup_window};
 use crate::command::{self, Command, CommandGate, CommandName};
 use crate::confidential::{self, SealedOutcome};
@@ -32,6 +31,7 @@ use crate::protocol::Render;
 use crate::session::{self, storage_key, KeyKind, Session};
 use crate::watch::{status_data, Action, Reason, RefreshPolicy, Watcher};
 use crate::{pkce, popup};
+use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -313,7 +313,8 @@ impl Controller {
     }
 
     fn configure(&self, config: LoginConfig) {
-        let period_ms = i32::try_from(config.heartbeat_s * 1000).unwrap_or(i32::MAX);
+        // The config allows 1..=3600 s, far inside setInterval's range.
+        let period_ms = (config.heartbeat_s.clamp(1, 3600) * 1000) as u32;
         let (window, store) = {
             let mut inner = self.0.borrow_mut();
             inner.watcher.reset();
@@ -331,7 +332,7 @@ impl Controller {
             store.remove(key);
         }
         let beat = self.clone();
-        let heartbeat = Interval::start(&window, period_ms, move || beat.look(Reason::Changed));
+        let heartbeat = Interval::new(period_ms, move || beat.look(Reason::Changed));
         let listener = if self.0.borrow().listener.is_none() {
             let changed = self.clone();
             storage::on_our_changes(&window, move || changed.look(Reason::Changed)).ok()
@@ -349,7 +350,7 @@ impl Controller {
         };
         {
             let mut inner = self.0.borrow_mut();
-            inner.heartbeat = heartbeat.ok();
+            inner.heartbeat = Some(heartbeat);
             if listener.is_some() {
                 inner.listener = listener;
             }
@@ -557,7 +558,7 @@ impl Controller {
         let poll = match &popup {
             Some(_) => {
                 let poll = self.clone();
-                Interval::start(&window, popup::POLL_MS, move || poll.poll_login()).ok()
+                Some(Interval::new(popup::POLL_MS, move || poll.poll_login()))
             }
             None => match self.same_tab(&mut pending) {
                 Ok(()) => None,

@@ -12,7 +12,7 @@ pub const WIDTH: i32 = 425;
 /// The popup's height in CSS pixels.
 pub const HEIGHT: i32 = 525;
 /// How often the iframe checks whether the popup was closed, in milliseconds.
-pub const POLL_MS: i32 = 500;
+pub const POLL_MS: u32 = 500;
 /// How long a login may take before the iframe gives up, in seconds (the pending login's TTL).
 pub const TIMEOUT_S: u64 = PENDING_TTL_S;
 /// Query parameter of the popup's first page: `?sc_popup=wait`. It carries no secret.

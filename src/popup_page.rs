@@ -8,18 +8,19 @@
 //! page says so and links to the app in its own tab.
 
 use crate::browser::storage::Store;
-use crate::browser::{handoff as glue, page, timer};
+use crate::browser::{handoff as glue, page};
 use crate::exchange::complete_and_store;
 use crate::handoff::{self, Answer};
 use crate::login::fetch_provider;
 use crate::oidc::authorize::PendingLogin;
 use crate::popup::PageMode;
 use crate::session::find_pending;
+use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 /// How often the callback page looks whether the component took the relayed answer.
-const RELAY_POLL_MS: i32 = 200;
+const RELAY_POLL_MS: u32 = 200;
 
 /// Runs the page in `mode` (anything but `Standalone`).
 pub fn start(window: Window, mode: PageMode) {
@@ -69,7 +70,7 @@ async fn callback(window: &Window, params: Vec<(String, String)>) {
     if glue::post_to_opener(window, &query) {
         // The component closes this window once it has the answer.
         page::show_message(window, "Returning to the app…");
-        timer::sleep(window, handoff::WAIT_FOR_APP_MS as i32).await;
+        TimeoutFuture::new(handoff::WAIT_FOR_APP_MS as u32).await;
         return show_not_taken(window);
     }
     match store {
@@ -90,8 +91,8 @@ async fn relay(window: &Window, store: &Store, state: &str, query: &str) {
     }
     page::show_message(window, "Returning to the app…");
     let mut waited = 0;
-    while waited < handoff::WAIT_FOR_APP_MS as i32 {
-        timer::sleep(window, RELAY_POLL_MS).await;
+    while waited < handoff::WAIT_FOR_APP_MS as u32 {
+        TimeoutFuture::new(RELAY_POLL_MS).await;
         waited += RELAY_POLL_MS;
         if store.get(&key).is_none() {
             let _ = window.close();

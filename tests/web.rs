@@ -4,12 +4,12 @@
 //! allow-list).
 #![cfg(target_arch = "wasm32")]
 
+use gloo_timers::callback::Interval;
 use std::cell::RefCell;
 use std::rc::Rc;
 use streamlit_component::browser::host::HostLink;
 use streamlit_component::browser::messaging::{listen, read_event, Listener, Peer, Refusal};
 use streamlit_component::browser::storage::{self, Store};
-use streamlit_component::browser::timer::Interval;
 use streamlit_component::browser::{crypto, page, resize, style};
 use streamlit_component::json::Json;
 use streamlit_component::login::{Controller, LoginView};
@@ -649,7 +649,7 @@ async fn sha256_gives_the_rfc_7636_challenge_and_secrets_are_fresh() {
 async fn an_interval_ticks_until_dropped() {
     let ticks = Rc::new(RefCell::new(0));
     let sink = ticks.clone();
-    let interval = Interval::start(&window(), 10, move || *sink.borrow_mut() += 1).unwrap();
+    let interval = Interval::new(10, move || *sink.borrow_mut() += 1);
     assert!(eventually(|| *ticks.borrow() >= 3).await);
     drop(interval);
     let stopped = *ticks.borrow();

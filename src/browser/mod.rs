@@ -14,4 +14,3 @@ pub mod popup_window;
 pub mod resize;
 pub mod storage;
 pub mod style;
-pub mod timer;
