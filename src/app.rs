@@ -42,6 +42,12 @@ fn start_component(window: &Window, parent: Window) {
                 if let Some(root) = root.dyn_ref::<HtmlElement>() {
                     style::apply_theme(root, theme);
                 }
+            }
+            if let Some(controller) = receiver.get() {
+                controller.render(&render);
+            }
+            // After the render: the app's font is a nicety, the login comes first.
+            if let Some(theme) = &render.theme {
                 let family = theme.font_family();
                 if family.is_some() && family != adopted_font {
                     if let Some(name) = &family {
@@ -49,9 +55,6 @@ fn start_component(window: &Window, parent: Window) {
                     }
                     adopted_font = family;
                 }
-            }
-            if let Some(controller) = receiver.get() {
-                controller.render(&render);
             }
         }
         // Messages from other windows or origins are not for us.

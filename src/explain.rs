@@ -11,6 +11,8 @@ pub struct Facts {
     pub origin: String,
     /// The provider's issuer.
     pub issuer: String,
+    /// Confidential mode: the app's server, not this page, talks to the token endpoint.
+    pub confidential: bool,
 }
 
 /// A failure explained: what happened, and the fix.
@@ -32,7 +34,7 @@ pub fn explain(code: &str, facts: &Facts) -> Option<Explanation> {
         "popup_blocked" => (
             "The browser blocked the login window.".to_owned(),
             "Allow pop-ups for this site (the icon at the right end of the address bar), then \
-             click login again."
+             click the button again."
                 .to_owned(),
         ),
         "login_timeout" | "login_window_lost" | "login_cancelled" => (
@@ -50,6 +52,14 @@ pub fn explain(code: &str, facts: &Facts) -> Option<Explanation> {
                 facts.issuer
             ),
             format!("Check the network connection and try again. {DOCTOR}"),
+        ),
+        "token_request_failed" if facts.confidential => (
+            "The app's server could not reach the provider to finish the login.".to_owned(),
+            format!("Try again in a moment. {DOCTOR}"),
+        ),
+        "invalid_client" => (
+            "The provider refused the app's client credentials.".to_owned(),
+            format!("The app's administrator must check client_id and client_secret. {DOCTOR}"),
         ),
         "token_request_failed" => (
             "This page could not reach the provider to finish the login.".to_owned(),
@@ -111,6 +121,7 @@ mod tests {
                 .into(),
             origin: "https://app.example".into(),
             issuer: "https://idp.example".into(),
+            confidential: false,
         }
     }
 
@@ -140,6 +151,17 @@ mod tests {
             .unwrap()
             .what
             .contains("https://idp.example"));
+    }
+
+    #[test]
+    fn in_confidential_mode_the_server_talks_to_the_token_endpoint() {
+        let confidential = Facts {
+            confidential: true,
+            ..facts()
+        };
+        let explained = explain("token_request_failed", &confidential).unwrap();
+        assert!(explained.what.contains("The app's server could not reach"));
+        assert!(!explained.fix.contains("CORS"));
     }
 
     #[test]

@@ -7,11 +7,11 @@
 //! else through localStorage, for the component to take. When nothing reaches the app, the
 //! page says so and links to the app in its own tab.
 
+use crate::browser::discovery::fetch_provider;
 use crate::browser::storage::Store;
 use crate::browser::{handoff as glue, page};
 use crate::exchange::complete_and_store;
 use crate::handoff::{self, Answer};
-use crate::login::fetch_provider;
 use crate::oidc::authorize::PendingLogin;
 use crate::popup::PageMode;
 use crate::session::find_pending;
@@ -70,7 +70,7 @@ async fn callback(window: &Window, params: Vec<(String, String)>) {
     if glue::post_to_opener(window, &query) {
         // The component closes this window once it has the answer.
         page::show_message(window, "Returning to the app…");
-        TimeoutFuture::new(handoff::WAIT_FOR_APP_MS as u32).await;
+        TimeoutFuture::new(handoff::WAIT_FOR_APP_MS).await;
         return show_not_taken(window);
     }
     match store {
@@ -91,7 +91,7 @@ async fn relay(window: &Window, store: &Store, state: &str, query: &str) {
     }
     page::show_message(window, "Returning to the app…");
     let mut waited = 0;
-    while waited < handoff::WAIT_FOR_APP_MS as u32 {
+    while waited < handoff::WAIT_FOR_APP_MS {
         TimeoutFuture::new(RELAY_POLL_MS).await;
         waited += RELAY_POLL_MS;
         if store.get(&key).is_none() {

@@ -23,7 +23,7 @@ from . import config as _config
 from .access import Access, Refusal
 from .config import AuthConfig, ConfigError
 from .events import ComponentEvent, print_report
-from .host import ComponentHost, EventHandler, require_login, run_component
+from .host import ComponentHost, EventHandler, access_refusal, require_login, run_component
 from .session import is_logged_in
 from .verify import TokenVerifier, VerificationError
 from .webrequest import WebRequest, WebRequestError, WebResponse
@@ -38,16 +38,17 @@ __all__ = [
     "ComponentHost",
     "ConfigError",
     "EventHandler",
+    "Refusal",
     "TokenVerifier",
     "VerificationError",
     "WebRequest",
     "WebRequestError",
     "WebResponse",
+    "access_refusal",
     "frontend_dir",
     "is_logged_in",
     "login",
     "print_report",
-    "Refusal",
     "require_login",
     "run_component",
 ]

@@ -25,14 +25,15 @@ from typing import Any
 
 __all__ = ["CLAIM_SOURCES", "ROLE_CLAIMS", "Access", "Refusal"]
 
-#: Where common providers put roles and groups; ``{client_id}`` is the app's client id.
-ROLE_CLAIMS: dict[str, str] = {
-    "keycloak": "realm_access.roles",
-    "keycloak_client": "resource_access.{client_id}.roles",
-    "entra": "roles",
-    "entra_groups": "groups",
-    "okta": "groups",
-    "cognito": "cognito:groups",
+#: Where common providers put roles and groups, as claim names to walk through; ``{client_id}``
+#: is the app's client id (taken whole, dots and all).
+ROLE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "keycloak": ("realm_access", "roles"),
+    "keycloak_client": ("resource_access", "{client_id}", "roles"),
+    "entra": ("roles",),
+    "entra_groups": ("groups",),
+    "okta": ("groups",),
+    "cognito": ("cognito:groups",),
 }
 #: Which token's claims the rules read.
 CLAIM_SOURCES = ("id_token", "access_token")
@@ -55,13 +56,16 @@ def _strings(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def claim_at(claims: Mapping[str, Any], path: str) -> Any:
-    """The claim named ``path``: the claim of that exact name when there is one (namespaced
-    names hold dots), else the dotted path walked through nested objects; ``None`` if absent."""
-    if path in claims:
-        return claims[path]
+def claim_at(claims: Mapping[str, Any], path: str | tuple[str, ...]) -> Any:
+    """The claim at ``path``: claim names to walk through nested objects, or a text: the claim
+    of that exact name when there is one (namespaced names hold dots), else its dotted parts;
+    ``None`` if absent."""
+    if isinstance(path, str):
+        if path in claims:
+            return claims[path]
+        path = tuple(path.split("."))
     node: Any = claims
-    for part in path.split("."):
+    for part in path:
         if not isinstance(node, Mapping) or part not in node:
             return None
         node = node[part]
@@ -103,9 +107,9 @@ class Access:
                  check_description: str = "the app's own rule", claims_from: str = "id_token") -> None:
         def texts(name: str, value: Any) -> tuple[str, ...]:
             items = (value,) if isinstance(value, str) else tuple(value)
-            if not all(isinstance(item, str) and item for item in items):
+            if not all(isinstance(item, str) and item.strip() for item in items):
                 raise ValueError(f"Access `{name}` must be non-empty strings")
-            return items
+            return tuple(item.strip() for item in items)
 
         if claims_from not in CLAIM_SOURCES:
             raise ValueError(f"Access `claims_from` must be one of {list(CLAIM_SOURCES)}")
@@ -124,9 +128,15 @@ class Access:
         """Whether no rule is set (everyone logged in may enter)."""
         return not (self.roles or self.domains or self.emails or self.check)
 
-    def role_paths(self, client_id: str = "") -> list[str]:
-        """The claim names or paths :attr:`roles_claim` stands for (presets resolved)."""
-        return [ROLE_CLAIMS.get(name, name).replace("{client_id}", client_id) for name in self.roles_claim]
+    def role_paths(self, client_id: str = "") -> list[str | tuple[str, ...]]:
+        """The claims :attr:`roles_claim` stands for: presets as the claim names to walk
+        through (``{client_id}`` filled in), other names as given."""
+        return [tuple(client_id if part == "{client_id}" else part for part in ROLE_CLAIMS[name])
+                if name in ROLE_CLAIMS else name for name in self.roles_claim]
+
+    def describe_role_paths(self, client_id: str = "") -> str:
+        """The role claims for people: ``realm_access.roles or groups``."""
+        return " or ".join(p if isinstance(p, str) else ".".join(p) for p in self.role_paths(client_id))
 
     def roles_of(self, claims: Mapping[str, Any], client_id: str = "") -> list[str]:
         """The user's roles and groups under :attr:`roles_claim`, in order, without repeats."""
@@ -150,7 +160,7 @@ class Access:
         if self.roles:
             have = self.roles_of(claims, client_id)
             if not set(have) & set(self.roles):
-                where = " or ".join(self.role_paths(client_id))
+                where = self.describe_role_paths(client_id)
                 return Refusal("roles", f"this page needs the role {' or '.join(self.roles)}; your login has "
                                         f"{', '.join(have) if have else 'none'} (claim {where})")
         if self.domains or self.emails:
@@ -171,7 +181,8 @@ class Access:
         email = claims.get("email")
         if not isinstance(email, str) or "@" not in email:
             return Refusal("email", f"this page is for {', '.join(wanted)}; your login has no email")
-        if claims.get("email_verified") not in (True, "true"):
+        verified = claims.get("email_verified")
+        if verified is not True and verified != "true":  # Cognito sends "true"; never 1
             return Refusal("email", f"this page is for {', '.join(wanted)}; the provider has not verified {email}")
         email = email.lower()
         if email in self.emails or email.rsplit("@", 1)[1] in self.domains:

@@ -190,7 +190,8 @@ class AuthConfig:
         """The login options of every login, as the component takes them."""
         standard = {"prompt": self.prompt, "login_hint": self.login_hint, "max_age": self.max_age,
                     "acr_values": self.acr_values, "ui_locales": self.ui_locales}
-        return check_login_options({**standard, **dict(self.authorize_params)}, self.extra_login_options)
+        return check_login_options({**standard, **dict(self.authorize_params)}, self.extra_login_options,
+                                   checked=True)
 
     @property
     def extra_login_options(self) -> frozenset[str]:
@@ -263,8 +264,8 @@ class AuthConfig:
         if end_session_method not in ("get", "post"):
             raise ConfigError("end_session_method", 'must be "get" or "post"')
         prompt = read.text("prompt") or native.text("prompt")
-        if prompt is not None and not set(prompt.split()) <= PROMPTS:
-            raise ConfigError("prompt", f"must be made of {sorted(PROMPTS)}")
+        if prompt is not None:
+            _checked_options("prompt", {"prompt": prompt})
         allowed_params = read.strings("allowed_authorize_params", ())
         extras = values.get("authorize_params", {})
         if not isinstance(extras, Mapping):
@@ -273,12 +274,16 @@ class AuthConfig:
                                                                      "ui_locales")})
         extras = _checked_options("authorize_params", extras, set(extras))
         _checked_options("allowed_authorize_params", dict.fromkeys(allowed_params, "allowed"), allowed_params)
+        # All together, as every login sends them (at most 16).
+        _checked_options("authorize_params", {"prompt": prompt, **options, **extras}, set(extras), checked=True)
         algorithms = read.strings("algorithms", ALLOWED_ALGORITHMS)
         if not algorithms or any(a not in ALLOWED_ALGORITHMS for a in algorithms):
             raise ConfigError("algorithms", f"must be a non-empty subset of {list(ALLOWED_ALGORITHMS)}")
         # One claim (a name, a path or a preset) or a list of them.
-        roles_claim = (values["roles_claim"],) if isinstance(values.get("roles_claim"), str) \
-            else read.strings("roles_claim", ("roles",))
+        roles_claim = read.strings("roles_claim", ("roles",)) if not isinstance(values.get("roles_claim"), str) \
+            else (values["roles_claim"].strip(),)
+        if not all(roles_claim):
+            raise ConfigError("roles_claim", "must name a claim, a dotted path or a preset")
         claims_from = read.text("claims_from") or "id_token"
         roles, domains, emails = (read.strings(k, ()) for k in ("required_roles", "allowed_domains", "allowed_emails"))
         if claims_from not in CLAIM_SOURCES:
@@ -359,11 +364,12 @@ class AuthConfig:
         return cls.from_dict(with_provider(dict(node), provider, section))
 
 
-def _checked_options(key: str | None, options: Mapping[str, Any], names: Any = ()) -> dict[str, str]:
+def _checked_options(key: str | None, options: Mapping[str, Any], names: Any = (), *,
+                     checked: bool = False) -> dict[str, str]:
     """``options`` checked as login options; a ``ConfigError`` names ``key``, or the option
     itself when ``key`` is ``None`` (the options are config keys of their own)."""
     try:
-        return check_login_options(options, names)
+        return check_login_options(options, names, checked=checked)
     except ValueError as error:
         bad = key or next((name for name in options if f"`{name}`" in str(error)), "login_hint")
         raise ConfigError(bad, str(error)) from None

@@ -128,9 +128,12 @@ def diagnose(config: AuthConfig, app_url: str | None = None, clock: Callable[[],
 
 def _clock(response: requests.Response, clock: Callable[[], float], leeway_s: int) -> Finding:
     date = response.headers.get("Date")
-    parsed = email.utils.parsedate_to_datetime(date) if date else None
-    if parsed is None:
-        return Finding("SKIP", "clock", "the provider sent no Date header")
+    try:
+        parsed = email.utils.parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        return Finding("SKIP", "clock", "the provider sent no usable Date header")
     skew = parsed.timestamp() - clock()
     if abs(skew) <= max(leeway_s, 5):
         return Finding("PASS", "clock", f"{skew:+.0f} s against the provider's Date header")
@@ -208,19 +211,31 @@ def _redirect_uri(doc: Mapping[str, Any], config: AuthConfig, app_url: str) -> F
     except requests.RequestException as error:
         return Finding("FAIL", "redirect_uri", f"{endpoint} cannot be reached ({type(error).__name__})",
                        "check that the authorization endpoint is reachable")
-    if answer.status_code < 400:
+    location = answer.headers.get("Location", "")
+    if answer.is_redirect and location.startswith(uri) and "error=" not in location:
         return Finding("PASS", "redirect_uri", f"{uri} is accepted by the provider")
-    return Finding("FAIL", "redirect_uri", f"the provider refuses {uri} (HTTP {answer.status_code})",
-                   f"register this redirect URI for client {config.client_id} at the provider: {uri}")
+    if answer.is_redirect and location.startswith(uri):
+        return Finding("INFO", "redirect_uri", f"{uri} is accepted; the provider answered "
+                                               f"{urllib.parse.parse_qs(urllib.parse.urlsplit(location).query).get('error')}")
+    if answer.is_redirect:
+        # On to the provider's sign-in page: providers check the client and its redirect URI
+        # before they show it.
+        return Finding("PASS", "redirect_uri", f"{uri} is accepted by the provider (it asks the user to sign in)")
+    if answer.status_code >= 400:
+        return Finding("FAIL", "redirect_uri", f"the provider refuses the login request for {uri} "
+                                               f"(HTTP {answer.status_code})",
+                       f"register this redirect URI for client {config.client_id} at the provider: {uri} "
+                       "(and check that the client_id is right)")
+    return Finding("INFO", "redirect_uri", f"the provider answered with a page (HTTP {answer.status_code}), which "
+                                           "may be its sign-in page or an error page: open the app and log in to "
+                                           f"be sure; register {uri} if it names the redirect URI")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         import tomllib  # Python 3.11+
-    except ImportError:  # Python 3.10: Streamlit's own dependency
-        import toml
-
-        return dict(toml.load(path))
+    except ImportError:  # Python 3.10: the backport, a dependency there
+        import tomli as tomllib
     with open(path, "rb") as file:
         return tomllib.load(file)
 
@@ -256,11 +271,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = _config(args.secrets, args.section, args.provider)
-    except (OSError, ValueError) as error:  # unreadable, or not TOML (both decoders raise ValueError)
-        out.write(f"FAIL  config        {args.secrets} cannot be read: {error}\n")
-        return 2
-    except ConfigError as error:
+    except ConfigError as error:  # before ValueError, which it is
         out.write(f"FAIL  config        {error}\n{'':<20}fix: correct `{error.key}` in {args.secrets}\n")
+        return 2
+    except (OSError, ValueError) as error:  # unreadable, or not TOML (the decoder raises ValueError)
+        out.write(f"FAIL  config        {args.secrets} cannot be read: {error}\n")
         return 2
     if args.app_url is not None and origin_of(args.app_url) is None:
         out.write(f"FAIL  app_url       {args.app_url} is not an http(s) URL\n")

@@ -73,6 +73,9 @@ class ComponentHost:
         self.config = load_config(config, section, provider)
         try:
             self.login_options = check_login_options(login_options or {}, self.config.extra_login_options)
+            # With the configuration's, as each login sends them (at most 16).
+            check_login_options({**self.config.login_options, **self.login_options}, self.config.extra_login_options,
+                                checked=True)
         except ValueError as error:
             raise ConfigError("login_options", str(error)) from None
         self.events = tuple(events) if events is not None else self.config.events

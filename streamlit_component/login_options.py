@@ -33,7 +33,8 @@ MAX_VALUE_BYTES = 1024
 _NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
-def check_login_options(options: Mapping[str, Any], extra_names: Collection[str] = ()) -> dict[str, str]:
+def check_login_options(options: Mapping[str, Any], extra_names: Collection[str] = (), *,
+                        checked: bool = False) -> dict[str, str]:
     """The options as the component takes them (every value a string); ``None`` values are
     left out.
 
@@ -43,6 +44,8 @@ def check_login_options(options: Mapping[str, Any], extra_names: Collection[str]
         Option names to values: strings, or a whole number of seconds for ``max_age``.
     extra_names : collection of str
         The provider's own parameters the app allows besides :data:`STANDARD`.
+    checked : bool
+        The options were checked before (``max_age`` may then be its digits).
 
     Raises
     ------
@@ -63,6 +66,8 @@ def check_login_options(options: Mapping[str, Any], extra_names: Collection[str]
         if value is None:
             continue
         if name == "max_age":
+            if checked and isinstance(value, str) and value.isascii() and value.isdigit():
+                value = int(value)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**10:
                 raise ValueError("login option `max_age`: must be a whole number of seconds")
             checked[name] = str(value)

@@ -178,6 +178,9 @@ def execute(request: WebRequest, *, access_token: str | None, api_origins: Seque
     except requests.RequestException as error:
         if is_timeout(error):
             raise WebRequestError("request_timeout", f"no answer within {timeout_s} s", request.label) from None
+        if isinstance(error, requests.exceptions.SSLError):
+            raise WebRequestError("request_failed", f"the TLS connection to {origin_of(request.url)} failed "
+                                  "(certificate or protocol)", request.label) from None
         if isinstance(error, requests.ConnectionError):
             raise WebRequestError("request_failed", f"{origin_of(request.url)} cannot be reached: the server is down "
                                   "or the address is wrong", request.label) from None

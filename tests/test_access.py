@@ -60,7 +60,7 @@ def test_roles_from_each_providers_claim_shape_allow_and_refuse(sessions, preset
     refused = refusal(sessions, "bob", rules)
     assert refused.rule == "roles"
     assert f"needs the role {admin_role}; your login has {bobs}" in refused.message
-    assert refusal(sessions, "carol", rules).message.endswith("has none (claim " + rules.role_paths(CLIENT_ID)[0] + ")")
+    assert refusal(sessions, "carol", rules).message.endswith(f"has none (claim {rules.describe_role_paths(CLIENT_ID)})")
 
 
 def test_any_one_of_the_roles_lets_in_and_several_claims_count_together(sessions):
@@ -187,3 +187,17 @@ def test_a_refused_user_sees_why_and_can_log_out_or_switch_account(tmp_path, pag
         prompts = re.findall(r"^authorize .*?[?&]prompt=(\w+)", provider.log.read_text(), re.MULTILINE)
         assert prompts == ["login", "login"], "prompt=login after each switch, none otherwise"
 
+
+
+def test_a_client_id_with_dots_is_one_claim_name_in_the_keycloak_client_preset():
+    claims = {"resource_access": {"my.app": {"roles": ["editor"]}}, "email": "a@example.com", "email_verified": 1}
+    rules = Access(roles=["editor"], roles_claim="keycloak_client")
+    assert rules.refusal(claims, "my.app") is None
+    assert rules.describe_role_paths("my.app") == "resource_access.my.app.roles"
+    assert Access(domains=["example.com"]).refusal(claims).rule == "email", "email_verified must be true, not 1"
+
+
+def test_an_empty_roles_claim_is_a_config_error():
+    with pytest.raises(ConfigError) as error:
+        AuthConfig.from_dict({"issuer": "https://idp.example", "client_id": "app", "roles_claim": " "})
+    assert error.value.key == "roles_claim"

@@ -150,8 +150,9 @@ def test_an_unregistered_redirect_uri_names_the_one_to_register_with_the_base_pa
     expected = "http://127.0.0.1:8599/sales/component/streamlit_component.login/index.html"
     assert redirect_uri_for("http://127.0.0.1:8599/sales/?x=1") == expected
     assert line(output, "redirect_uri") == (
-        f"FAIL  redirect_uri  the provider refuses {expected} (HTTP 400)\n"
-        f"fix: register this redirect URI for client streamlit-demo at the provider: {expected}")
+        f"FAIL  redirect_uri  the provider refuses the login request for {expected} (HTTP 400)\n"
+        f"fix: register this redirect URI for client streamlit-demo at the provider: {expected} (and check "
+        "that the client_id is right)")
 
 
 def test_an_unusable_config_is_named_with_exit_code_2(tmp_path):
@@ -159,5 +160,6 @@ def test_an_unusable_config_is_named_with_exit_code_2(tmp_path):
     bad.write_text('[auth]\nclient_id = "x"\n')
     code, output = doctor("--secrets", str(bad))
     assert code == 2 and "`server_metadata_url`" in output
+    assert "fix: correct `server_metadata_url`" in output, "a config error names the key to correct"
     code, output = doctor("--secrets", str(tmp_path / "missing.toml"))
     assert code == 2 and "cannot be read" in output

@@ -105,3 +105,19 @@ def test_the_authorize_params_table_is_shared_by_named_providers_not_taken_for_o
     assert "['google']" in str(error.value), "authorize_params is no provider"
     google = AuthConfig.from_dict(with_provider(section, "google"))
     assert google.login_options == {"hd": "example.com"}
+
+
+def test_the_options_are_counted_together_as_a_login_sends_them():
+    twelve = {f"p{i}": "v" for i in range(12)}
+    full = {**BASE, "prompt": "login", "login_hint": "a", "max_age": 1, "acr_values": "a", "ui_locales": "a"}
+    with pytest.raises(ConfigError) as error:
+        AuthConfig.from_dict({**full, "authorize_params": twelve})
+    assert "at most 16" in str(error.value)
+    config = {**full, "authorize_params": {f"p{i}": "v" for i in range(10)}, "allowed_authorize_params": ["x", "y"]}
+    assert len(AuthConfig.from_dict(config).login_options) == 15
+    ComponentHost(config=config, login_options={"x": "1"})
+    with pytest.raises(ConfigError):
+        ComponentHost(config=config, login_options={"x": "1", "y": "2"})
+    with pytest.raises(ConfigError) as error:
+        AuthConfig.from_dict({**BASE, "prompt": "login\tconsent"})
+    assert error.value.key == "prompt"

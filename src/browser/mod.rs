@@ -2,6 +2,7 @@
 //! anything the logic modules could decide natively.
 
 pub mod crypto;
+pub mod discovery;
 pub mod handoff;
 pub mod host;
 pub mod http;

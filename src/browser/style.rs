@@ -31,6 +31,11 @@ pub fn adopt_parent_font(window: &Window, family: &str) -> usize {
     let Some(parent) = crate::browser::page::parent_window(window) else {
         return 0;
     };
+    // A parent of another origin (the component served apart, in development) cannot be read:
+    // touching its document would throw.
+    if parent.location().href().is_err() {
+        return 0;
+    }
     let (Some(from), Some(to)) = (parent.document(), window.document()) else {
         return 0;
     };
