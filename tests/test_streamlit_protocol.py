@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 
 import pytest
 from playwright.sync_api import expect
@@ -216,3 +217,24 @@ def test_the_page_has_a_content_security_policy_that_refuses_injected_scripts(ap
     })""")
     assert violation == "form-action"
     assert frame.evaluate("() => window.injected") is None
+
+
+def test_the_component_from_a_dev_server_of_another_origin_renders_and_logs_in(page):
+    # The development loop (README): the development build served apart (as `make serve`
+    # does), Streamlit on port 8501 told by STREAMLIT_COMPONENT_DEV_URL. The app's page is then
+    # of another origin, which the component must not touch (its fonts, its address).
+    from conftest import DEVHOST, static_server
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8501)) == 0:
+            pytest.skip("port 8501, which development builds trust, is in use")
+    idp_port = free_port()
+    issuer = f"http://localhost:{idp_port}"
+    with static_server(DEVHOST) as dev_url:
+        config = {"issuer": issuer, "client_id": CLIENT_ID, "hostname": HOSTNAME}
+        env = dict(os.environ, STREAMLIT_COMPONENT_DEV_URL=dev_url, LOGIN_ARGS=json.dumps(config))
+        with streamlit_server(APP, env=env, port=8501) as url, running_idp([dev_url + "/"], port=idp_port):
+            page.goto(url)
+            expect_logged_out(page, HOSTNAME, timeout=30_000)
+            sign_in(page)
+            expect_logged_in(page)
