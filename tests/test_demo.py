@@ -151,7 +151,8 @@ def listening(port: int) -> bool:
     return False
 
 
-HEADINGS = {"Home": "streamlit_component demo", "Call API": "Call the API", "Members only": "Members only"}
+HEADINGS = {"Home": "streamlit_component demo", "Call API": "Call the API", "Members only": "Members only",
+            "Admins only": "Admins only"}
 
 
 def settled(page: Page) -> None:
@@ -239,10 +240,12 @@ def test_the_demo_as_a_user(demo: Demo, page: Page) -> None:
     assert session is not None
     assert session["token"]["value"] not in page.locator("body").inner_text()
 
-    # The gated page opens while logged in.
+    # The gated page opens while logged in; the admins' page too, for alice.
     nav(page, "Members only")
     expect(page.get_by_text("Welcome, Alice Example: only logged-in users see this page.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("This page is only for logged-in users")).to_have_count(0)
+    nav(page, "Admins only")
+    expect(page.get_by_text("Welcome, Alice Example: your login has the admin role.")).to_be_visible(timeout=30_000)
 
     # Log out from Python: the secure call is then refused by the API (401), the page too.
     nav(page, "Call API")
@@ -339,6 +342,12 @@ def test_a_hosted_provider_is_only_a_secrets_change(tmp_path: Path, page: Page) 
             page.get_by_role("button", name="Solve").click()
             # This provider granted no write:solve: the API refuses the POST.
             expect(page.get_by_text("POST /api/solve failed: the server answered HTTP 403")).to_be_visible(timeout=30_000)
+            # Bob is no admin: the admins' page says which rule refused him.
+            nav(page, "Admins only")
+            expect(page.get_by_text("You are signed in as bob@example.com, but this page is not open to you: this "
+                                    "page needs the role admin; your login has user (claim realm_access.roles).")
+                   ).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("button", name="Switch account")).to_be_visible()
 
 
 def test_the_committed_secrets_are_what_the_launcher_writes_for_the_default_ports() -> None:

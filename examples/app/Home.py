@@ -19,7 +19,8 @@ st.markdown(
     "A login component for Streamlit: OpenID Connect with PKCE in a popup, run by a "
     "Rust/WebAssembly frontend. Python verifies the tokens before anything reaches "
     "`st.session_state`, then calls an API with the access token (page **Call API**). "
-    "The page **Members only** opens only while you are logged in."
+    "The page **Members only** opens only while you are logged in; **Admins only** lets in "
+    "the admin role (alice)."
 )
 
 host = login_component()
