@@ -24,6 +24,8 @@ const RELAY_POLL_MS: u32 = 200;
 
 /// Runs the page in `mode` (anything but `Standalone`).
 pub fn start(window: Window, mode: PageMode) {
+    // The app's colours and font, from the component's frame that opened this window.
+    crate::browser::style::adopt_opener_theme(&window);
     match mode {
         PageMode::Wait => page::show_message(&window, "Connecting to the sign-in provider…"),
         PageMode::LogoutReturn => {

@@ -619,3 +619,21 @@ def test_an_error_answer_is_used_up_and_its_replay_is_refused(page, devhost_url,
     page.wait_for_timeout(1000)
     assert len([e for e in events(page) if e["name"] == "onError"]) == 1, "the replay reported nothing"
     assert our_storage(page) == {}
+
+
+def test_the_login_windows_page_takes_the_apps_theme(page, devhost_url, provider):
+    # A dark app: the login window's messages are a dark card on the app's background, not
+    # black text on white at the window's edge.
+    open_host(page, devhost_url, provider.issuer)
+    expect_logged_out(page, HOSTNAME)
+    page.get_by_label("Dark theme").check()
+    frame = component(page)
+    expect(frame.locator(".sc-text")).to_have_css("color", "rgb(250, 250, 250)")
+    with page.expect_popup() as opened:
+        frame.evaluate("() => { window.open('index.html?code=c&state=not-a-login'); }")
+    window = opened.value
+    card = window.locator("main.sc-page")
+    expect(card).to_contain_text("Returning to the app", timeout=30_000)
+    expect(window.locator("body")).to_have_css("background-color", "rgb(14, 17, 23)")
+    expect(card).to_have_css("background-color", "rgb(38, 39, 48)")
+    expect(card).to_have_css("color", "rgb(250, 250, 250)")

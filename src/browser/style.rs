@@ -24,23 +24,66 @@ pub fn apply_theme(root: &HtmlElement, theme: &Theme) {
 
 /// Makes the app page's web font `family` usable here: Streamlit loads its font ("Source Sans")
 /// in the app's page only, and this page (another document) would fall back to the system's
-/// sans-serif. Copies the parent page's `@font-face` rules for `family` (same origin, so their
+/// sans-serif. See [`adopt_font`]. Returns how many faces were added.
+pub fn adopt_parent_font(window: &Window, family: &str) -> usize {
+    match crate::browser::page::parent_window(window) {
+        Some(parent) => adopt_font(&parent, window, family),
+        None => 0,
+    }
+}
+
+/// Takes the app's look into a login window: the theme's CSS variables that its opener (the
+/// component's frame, same origin) carries, and the app's web font. Nothing when the opener
+/// is gone (the provider's pages cut it off) or of another origin.
+pub fn adopt_opener_theme(window: &Window) {
+    let Some(opener) = window
+        .opener()
+        .ok()
+        .filter(|o| !o.is_null() && !o.is_undefined())
+    else {
+        return;
+    };
+    // Another realm's window: `instanceof Window` fails across realms, so no checked cast.
+    let opener: Window = opener.unchecked_into();
+    if opener.location().href().is_err() {
+        return; // another origin: its document cannot be read
+    }
+    let root = |w: &Window| {
+        w.document()
+            .and_then(|d| d.document_element())
+            .map(|e| e.unchecked_into::<HtmlElement>())
+    };
+    let (Some(from), Some(to)) = (root(&opener), root(window)) else {
+        return;
+    };
+    let mut font = None;
+    for (key, var) in FIELDS.iter().chain([&("", "color-scheme")]) {
+        let value = from.style().get_property_value(var).unwrap_or_default();
+        if !value.is_empty() {
+            let _ = to.style().set_property(var, &value);
+            if *key == "font" {
+                font = Theme::from_pairs([("font", value.as_str())]).font_family();
+            }
+        }
+    }
+    if let (Some(family), Some(app)) = (font, crate::browser::page::parent_window(&opener)) {
+        adopt_font(&app, window, &family);
+    }
+}
+
+/// Copies `from`'s `@font-face` rules for `family` into `to` (both of this origin, so the
 /// stylesheets are readable) as `FontFace`s, their sources resolved against their stylesheet;
 /// the page's `font-src 'self'` lets them load. Returns how many faces were added.
-pub fn adopt_parent_font(window: &Window, family: &str) -> usize {
-    let Some(parent) = crate::browser::page::parent_window(window) else {
-        return 0;
-    };
-    // A parent of another origin (the component served apart, in development) cannot be read:
+pub fn adopt_font(from: &Window, to: &Window, family: &str) -> usize {
+    // A window of another origin (the component served apart, in development) cannot be read:
     // touching its document would throw.
-    if parent.location().href().is_err() {
-        return 0;
-    }
-    let (Some(from), Some(to)) = (parent.document(), window.document()) else {
+    let Ok(page_url) = from.location().href() else {
         return 0;
     };
-    let page_url = parent.location().href().unwrap_or_default();
-    let sheets = from.style_sheets();
+    let (Some(source), Some(target)) = (from.document(), to.document()) else {
+        return 0;
+    };
+    let sheets = source.style_sheets();
     let mut added = 0;
     for i in 0..sheets.length() {
         // The parent's objects belong to its realm, where `instanceof` with this realm's
@@ -90,7 +133,7 @@ pub fn adopt_parent_font(window: &Window, family: &str) -> usize {
                 }
             }
             if let Ok(face) = FontFace::new_with_str_and_descriptors(family, &src, &descriptors) {
-                if to.fonts().add(&face).is_ok() {
+                if target.fonts().add(&face).is_ok() {
                     let _ = face.load();
                     added += 1;
                 }
