@@ -80,3 +80,18 @@ def send_render(page, args: str) -> None:
     """On the dev host page: puts `args` (JSON text) in the args field and sends a render."""
     page.locator("#dh-args").fill(args)
     page.get_by_role("button", name="Send render").click()
+
+
+def auth_secrets(directory: Path, idp_port: int, *lines: str) -> Path:
+    """A `secrets.toml` in `directory` whose `[auth]` names the local provider on `idp_port` and
+    its public client, then `lines`; its path."""
+    from idp import CLIENT_ID
+
+    path = directory / "secrets.toml"
+    path.write_text("\n".join([
+        "[auth]",
+        f'server_metadata_url = "http://localhost:{idp_port}/.well-known/openid-configuration"',
+        f'client_id = "{CLIENT_ID}"',
+        *lines,
+    ]) + "\n")
+    return path

@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, free_port, streamlit_server
+from conftest import ROOT, auth_secrets, free_port, streamlit_server
 from idp import API_AUDIENCE, CLIENT_ID, exchange, login_code, pkce_pair, running_idp
 from streamlit_component import Access, AuthConfig, ConfigError, TokenVerifier
 from streamlit_component.host import access_refusal
@@ -148,13 +148,8 @@ def test_bad_rules_in_code_are_refused_when_made():
 
 def test_a_refused_user_sees_why_and_can_log_out_or_switch_account(tmp_path, page):
     idp_port = free_port()
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        f'server_metadata_url = "http://localhost:{idp_port}/.well-known/openid-configuration"\n'
-        f'client_id = "{CLIENT_ID}"\n'
-        'scope = "openid profile email"\n'
-        'allowed_domains = ["example.com"]\n')
+    secrets_file = auth_secrets(tmp_path, idp_port, 'scope = "openid profile email"',
+                                'allowed_domains = ["example.com"]')
     with streamlit_server(ACCESS_APP, f"--secrets.files={secrets_file}") as url, \
             running_idp([url + COMPONENT_PATH], port=idp_port) as provider:
         page.goto(url)

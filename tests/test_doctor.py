@@ -4,13 +4,11 @@ setup, and each broken setup fails its check with the fix (exit code 1)."""
 from __future__ import annotations
 
 import contextlib
-import http.server
 import io
 import json
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -18,6 +16,7 @@ import pytest
 import requests
 
 from conftest import ROOT, free_port
+from servers import serving
 from idp import CLIENT_ID, running_idp
 from streamlit_component.doctor import main, redirect_uri_for
 
@@ -102,26 +101,8 @@ def discovery_without_s256(issuer: str) -> Iterator[str]:
     django-oidc-provider's); yields its URL."""
     doc = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=5).json()
     doc["code_challenge_methods_supported"] = ["plain"]
-    body = json.dumps(doc).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(json.dumps(doc).encode(), "application/json") as server:
+        yield f"{server}/.well-known/openid-configuration"
 
 
 def test_a_provider_without_s256_fails_with_the_fix(tmp_path, provider):

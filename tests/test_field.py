@@ -6,8 +6,6 @@ written only from the README with the fewest keys, a provider whose pages isolat
 from __future__ import annotations
 
 import contextlib
-import http.server
-import threading
 from pathlib import Path
 from urllib.parse import quote
 from typing import Iterator
@@ -16,7 +14,7 @@ import pytest
 from playwright.sync_api import Frame, Page, expect
 
 from conftest import ROOT, free_port, streamlit_server
-from servers import self_signed_cert
+from servers import self_signed_cert, serving
 from idp import CLIENT_ID, running_idp
 from login_flow import (
     component, expect_logged_in, expect_replay_refused, fill_sign_in_form, log_in_remembered, open_login_popup,
@@ -65,24 +63,8 @@ def embedding_site(app_url: str) -> Iterator[str]:
     app with `?embed=true`, as a portal or wiki would; yields the page's URL."""
     html = (f'<!doctype html><title>Portal</title><h1>Portal</h1>'
             f'<iframe id="app" src="{app_url}/?embed=true" width="900" height="600"></iframe>').encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(html)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://localhost:{server.server_address[1]}/portal.html"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(html, "text/html; charset=utf-8", host="localhost") as site:
+        yield f"{site}/portal.html"
 
 
 def embedded_app(page: Page) -> Frame:

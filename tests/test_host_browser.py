@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, free_port, streamlit_server
+from conftest import ROOT, auth_secrets, free_port, streamlit_server
 from idp import API_AUDIENCE, CLIENT_ID, running_idp
 from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
 
@@ -282,12 +282,7 @@ def test_a_handler_written_for_the_original_event_shape_gets_the_verified_login(
     import datetime
 
     idp_port = free_port()
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        f'server_metadata_url = "http://localhost:{idp_port}/.well-known/openid-configuration"\n'
-        f'client_id = "{CLIENT_ID}"\n'
-        'hostname = "original app"\n')
+    secrets_file = auth_secrets(tmp_path, idp_port, 'hostname = "original app"')
     with streamlit_server(ROOT / "examples" / "original_events.py", f"--secrets.files={secrets_file}") as url, \
             running_idp([url + COMPONENT_PATH], port=idp_port):
         page.goto(url)

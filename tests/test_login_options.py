@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, free_port, streamlit_server
+from conftest import ROOT, auth_secrets, free_port, streamlit_server
 from idp import CLIENT_ID, running_idp
 from login_flow import sign_in
 from streamlit_component import AuthConfig, ComponentHost, ConfigError
@@ -63,19 +63,10 @@ def test_a_pages_options_are_checked_when_it_makes_the_host():
 
 def test_each_login_option_reaches_the_providers_authorization_request(tmp_path, page):
     idp_port = free_port()
-    secrets_file = tmp_path / "secrets.toml"
-    secrets_file.write_text(
-        "[auth]\n"
-        f'server_metadata_url = "http://localhost:{idp_port}/.well-known/openid-configuration"\n'
-        f'client_id = "{CLIENT_ID}"\n'
-        'prompt = "login"\n'
-        'login_hint = "alice@example.com"\n'
-        "max_age = 300\n"
-        'acr_values = "urn:example:loa:1 mfa"\n'
-        'ui_locales = "fr-CA fr"\n'
-        'allowed_authorize_params = ["organization"]\n'
-        '[auth.authorize_params]\n'
-        'kc_idp_hint = "github&state=forged"\n')
+    secrets_file = auth_secrets(tmp_path, idp_port, 'prompt = "login"', 'login_hint = "alice@example.com"',
+                                "max_age = 300", 'acr_values = "urn:example:loa:1 mfa"', 'ui_locales = "fr-CA fr"',
+                                'allowed_authorize_params = ["organization"]', "[auth.authorize_params]",
+                                'kc_idp_hint = "github&state=forged"')
     page_options = {"login_hint": "bob@example.com", "organization": "Acme & Co"}
     env = dict(os.environ, LOGIN_OPTIONS=json.dumps(page_options))
     with streamlit_server(OPTIONS_APP, f"--secrets.files={secrets_file}", env=env) as url, \
