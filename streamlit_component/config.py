@@ -36,8 +36,6 @@ _IGNORED_NATIVE_KEYS = frozenset({"expose_tokens"})
 _TABLES = frozenset({"client_kwargs", "authorize_params"})
 #: How a confidential client authenticates at the token endpoint.
 AUTH_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
-#: The `prompt` values of OpenID Connect Core §3.1.2.1.
-PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 
 
 class ConfigError(ValueError):
