@@ -12,8 +12,9 @@
 //! the byte layouts and the stored shape, so that they are tested natively.
 
 use crate::encoding::{base64url_decode, base64url_encode};
-use crate::json::Json;
 use crate::pkce::RANDOM_BYTES;
+use crate::wire::{self, Value};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The label that starts every signed message (a signature made for anything else never
@@ -25,7 +26,8 @@ pub const CHALLENGE_LEN: std::ops::RangeInclusive<usize> = 22..=128;
 
 /// What the session keeps of its binding: which key (its thumbprint, base64url) and the salt.
 /// Neither is secret: the private key never leaves the browser's key store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BindingWire")]
 pub struct Binding {
     /// The RFC 7638 thumbprint of the public key, base64url: the key's name in IndexedDB.
     pub key_id: String,
@@ -55,36 +57,42 @@ fn is_b64_of_len(text: &str, len: usize) -> bool {
     base64url_decode(text).is_ok_and(|bytes| bytes.len() == len)
 }
 
+/// A binding as stored, before its checks.
+#[derive(Deserialize)]
+struct BindingWire {
+    key_id: String,
+    salt: String,
+}
+
+impl TryFrom<BindingWire> for Binding {
+    type Error = BindingError;
+    fn try_from(wire: BindingWire) -> Result<Binding, BindingError> {
+        for (name, text) in [("key_id", &wire.key_id), ("salt", &wire.salt)] {
+            if !is_b64_of_len(text, 32) {
+                return Err(BindingError::Malformed(name));
+            }
+        }
+        Ok(Binding {
+            key_id: wire.key_id,
+            salt: wire.salt,
+        })
+    }
+}
+
 impl Binding {
+    /// Reads a stored binding (a field of a stored session or pending login).
+    pub fn from_json(json: &Value) -> Result<Binding, BindingError> {
+        let wire: BindingWire = wire::from_value(json)
+            .map_err(|e| BindingError::Malformed(e.field_in(&["key_id", "salt"], "key_id")))?;
+        Binding::try_from(wire)
+    }
+
     /// A binding from the key's thumbprint and the salt's bytes.
     pub fn new(thumbprint: &[u8; 32], salt: &[u8; RANDOM_BYTES]) -> Binding {
         Binding {
             key_id: base64url_encode(thumbprint),
             salt: base64url_encode(salt),
         }
-    }
-
-    /// As stored with the session and the pending login.
-    pub fn to_json(&self) -> Json {
-        Json::object([
-            ("key_id", Json::from(self.key_id.as_str())),
-            ("salt", Json::from(self.salt.as_str())),
-        ])
-    }
-
-    /// Reads a stored binding: untrusted, both fields must be base64url of 32 bytes.
-    pub fn from_json(json: &Json) -> Result<Binding, BindingError> {
-        let field = |name: &'static str| {
-            json.get(name)
-                .and_then(Json::as_str)
-                .filter(|text| is_b64_of_len(text, 32))
-                .map(str::to_owned)
-                .ok_or(BindingError::Malformed(name))
-        };
-        Ok(Binding {
-            key_id: field("key_id")?,
-            salt: field("salt")?,
-        })
     }
 
     /// The bytes whose SHA-256 is the nonce: the thumbprint, then the salt (64 bytes).
@@ -111,25 +119,30 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
-    /// Reads the exported public JWK: EC, P-256, 32-byte coordinates.
-    pub fn from_jwk(jwk: &Json) -> Result<PublicKey, BindingError> {
-        let text = |name: &'static str| jwk.get(name).and_then(Json::as_str);
-        if text("kty") != Some("EC") {
+    /// Reads the exported public JWK: EC, P-256, 32-byte coordinates (other members ignored).
+    pub fn from_jwk(jwk: &Value) -> Result<PublicKey, BindingError> {
+        #[derive(Deserialize)]
+        struct Jwk {
+            kty: String,
+            crv: String,
+            x: String,
+            y: String,
+        }
+        let names = ["kty", "crv", "x", "y"];
+        let jwk: Jwk = wire::from_value(jwk)
+            .map_err(|e| BindingError::Malformed(e.field_in(&names, "kty")))?;
+        if jwk.kty != "EC" {
             return Err(BindingError::Malformed("kty"));
         }
-        if text("crv") != Some("P-256") {
+        if jwk.crv != "P-256" {
             return Err(BindingError::Malformed("crv"));
         }
-        let coordinate = |name: &'static str| {
-            text(name)
-                .filter(|c| is_b64_of_len(c, 32))
-                .map(str::to_owned)
-                .ok_or(BindingError::Malformed(name))
-        };
-        Ok(PublicKey {
-            x: coordinate("x")?,
-            y: coordinate("y")?,
-        })
+        for (name, coordinate) in [("x", &jwk.x), ("y", &jwk.y)] {
+            if !is_b64_of_len(coordinate, 32) {
+                return Err(BindingError::Malformed(name));
+            }
+        }
+        Ok(PublicKey { x: jwk.x, y: jwk.y })
     }
 
     /// The RFC 7638 thumbprint input: the required members in lexicographic order, no spaces.
@@ -141,13 +154,8 @@ impl PublicKey {
     }
 
     /// The public JWK sent to Python with a proof.
-    pub fn to_jwk(&self) -> Json {
-        Json::object([
-            ("kty", Json::from("EC")),
-            ("crv", Json::from("P-256")),
-            ("x", Json::from(self.x.as_str())),
-            ("y", Json::from(self.y.as_str())),
-        ])
+    pub fn to_jwk(&self) -> Value {
+        wire::json!({"kty": "EC", "crv": "P-256", "x": self.x, "y": self.y})
     }
 }
 
@@ -166,20 +174,21 @@ pub fn is_valid_challenge(challenge: &str) -> bool {
 }
 
 /// The proof sent to Python next to the session: the public JWK, the salt and the signature.
-pub fn proof_json(key: &PublicKey, binding: &Binding, challenge: &str, signature: &[u8]) -> Json {
-    Json::object([
-        ("jwk", key.to_jwk()),
-        ("salt", Json::from(binding.salt.as_str())),
+pub fn proof_json(key: &PublicKey, binding: &Binding, challenge: &str, signature: &[u8]) -> Value {
+    wire::json!({
+        "jwk": key.to_jwk(),
+        "salt": binding.salt,
         // The challenge signed, so that a host can tell a proof for an earlier Streamlit
         // session (a value replayed after a server restart) from a wrong signature.
-        ("challenge", Json::from(challenge)),
-        ("signature", Json::from(base64url_encode(signature))),
-    ])
+        "challenge": challenge,
+        "signature": base64url_encode(signature),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::json;
 
     const X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
     const Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
@@ -190,14 +199,9 @@ mod tests {
 
     #[test]
     fn thumbprint_input_follows_rfc_7638() {
-        let key = PublicKey::from_jwk(&Json::object([
-            ("y", Json::from(Y)),
-            ("x", Json::from(X)),
-            ("crv", Json::from("P-256")),
-            ("kty", Json::from("EC")),
-            ("ext", Json::from(true)),
-        ]))
-        .unwrap();
+        let key =
+            PublicKey::from_jwk(&json!({"y": Y, "x": X, "crv": "P-256", "kty": "EC", "ext": true}))
+                .unwrap();
         // Members in lexicographic order, no whitespace, extra members (`ext`) left out.
         assert_eq!(
             key.thumbprint_input(),
@@ -208,15 +212,8 @@ mod tests {
 
     #[test]
     fn public_keys_other_than_p256_are_refused() {
-        let jwk = |kty: &str, crv: &str, x: &str| {
-            Json::object([
-                ("kty", Json::from(kty)),
-                ("crv", Json::from(crv)),
-                ("x", Json::from(x)),
-                ("y", Json::from(Y)),
-            ])
-        };
-        let refused = |json: Json| PublicKey::from_jwk(&json).unwrap_err();
+        let jwk = |kty: &str, crv: &str, x: &str| json!({"kty": kty, "crv": crv, "x": x, "y": Y});
+        let refused = |json: Value| PublicKey::from_jwk(&json).unwrap_err();
         assert_eq!(
             refused(jwk("RSA", "P-256", X)),
             BindingError::Malformed("kty")
@@ -254,20 +251,20 @@ mod tests {
 
     #[test]
     fn stored_bindings_round_trip_and_bad_ones_are_refused() {
-        let stored = binding().to_json();
+        let stored = wire::to_value(&binding());
         assert_eq!(Binding::from_json(&stored), Ok(binding()));
-        let with = |key_id: Json, salt: Json| Json::object([("key_id", key_id), ("salt", salt)]);
-        let salt = Json::from(binding().salt.as_str());
-        let key_id = Json::from(binding().key_id.as_str());
+        let with = |key_id: Value, salt: Value| json!({"key_id": key_id, "salt": salt});
+        let salt = Value::from(binding().salt.as_str());
+        let key_id = Value::from(binding().key_id.as_str());
         for (json, field) in [
-            (with(Json::Null, salt.clone()), "key_id"),
-            (with(Json::from("AQID"), salt.clone()), "key_id"),
-            (with(key_id.clone(), Json::from(1u64)), "salt"),
+            (with(Value::Null, salt.clone()), "key_id"),
+            (with(Value::from("AQID"), salt.clone()), "key_id"),
+            (with(key_id.clone(), Value::from(1u64)), "salt"),
             (
-                with(key_id.clone(), Json::from(format!("{}=", binding().salt))),
+                with(key_id.clone(), Value::from(format!("{}=", binding().salt))),
                 "salt",
             ),
-            (Json::Null, "key_id"),
+            (Value::Null, "key_id"),
         ] {
             assert_eq!(
                 Binding::from_json(&json),
@@ -307,19 +304,19 @@ mod tests {
             y: Y.into(),
         };
         let proof = proof_json(&key, &binding(), "c1", &[7; 64]);
-        assert_eq!(proof.get("challenge").and_then(Json::as_str), Some("c1"));
+        assert_eq!(proof.get("challenge").and_then(Value::as_str), Some("c1"));
         assert_eq!(
-            proof.get("salt").and_then(Json::as_str),
+            proof.get("salt").and_then(Value::as_str),
             Some(binding().salt.as_str())
         );
         assert_eq!(
             proof
                 .get("jwk")
                 .and_then(|j| j.get("x"))
-                .and_then(Json::as_str),
+                .and_then(Value::as_str),
             Some(X)
         );
-        let signature = proof.get("signature").and_then(Json::as_str).unwrap();
+        let signature = proof.get("signature").and_then(Value::as_str).unwrap();
         assert_eq!(base64url_decode(signature).unwrap(), vec![7; 64]);
     }
 }

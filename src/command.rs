@@ -3,7 +3,8 @@
 //! `command`.
 
 use crate::config::ConfigError;
-use crate::json::Json;
+use crate::wire::{self, json, Int, Value};
+use serde::Deserialize;
 
 /// What Python asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,19 +34,35 @@ pub struct Command {
     pub name: CommandName,
 }
 
+/// The `command` render arg on the wire.
+#[derive(Deserialize)]
+struct CommandArgs {
+    #[serde(default)]
+    command: Option<CommandWire>,
+}
+
+#[derive(Deserialize)]
+struct CommandWire {
+    id: Int,
+    name: String,
+}
+
 /// Reads the `command` render arg; absent or null means none.
-pub fn from_args(args: &Json) -> Result<Option<Command>, ConfigError> {
-    let Some(command) = args.get_present("command") else {
+pub fn from_args(args: &Value) -> Result<Option<Command>, ConfigError> {
+    let invalid = ConfigError::Invalid("command");
+    let args: CommandArgs = wire::from_value(args).map_err(|_| invalid)?;
+    let Some(command) = args.command else {
         return Ok(None);
     };
-    let invalid = ConfigError::Invalid("command");
-    let id = command.get("id").and_then(Json::as_u64).ok_or(invalid)?;
-    let name = match command.get("name").and_then(Json::as_str) {
-        Some("logout") => CommandName::Logout,
-        Some("refresh") => CommandName::Refresh,
+    let name = match command.name.as_str() {
+        "logout" => CommandName::Logout,
+        "refresh" => CommandName::Refresh,
         _ => return Err(invalid),
     };
-    Ok(Some(Command { id, name }))
+    Ok(Some(Command {
+        id: command.id.0,
+        name,
+    }))
 }
 
 /// Lets each command id through once.
@@ -65,17 +82,17 @@ impl CommandGate {
 }
 
 /// The status data with the command's result added: `command: {id, name, ok, message?}`.
-pub fn with_result(mut status: Json, command: Command, failure: Option<&str>) -> Json {
-    let mut result = vec![
-        ("id".to_owned(), Json::from(command.id)),
-        ("name".to_owned(), Json::from(command.name.as_str())),
-        ("ok".to_owned(), Json::from(failure.is_none())),
-    ];
+pub fn with_result(mut status: Value, command: Command, failure: Option<&str>) -> Value {
+    let mut result = json!({
+        "id": command.id,
+        "name": command.name.as_str(),
+        "ok": failure.is_none(),
+    });
     if let Some(message) = failure {
-        result.push(("message".to_owned(), Json::from(message)));
+        result["message"] = Value::from(message);
     }
-    if let Json::Object(pairs) = &mut status {
-        pairs.push(("command".to_owned(), Json::Object(result)));
+    if let Some(status) = status.as_object_mut() {
+        status.insert("command".to_owned(), result);
     }
     status
 }
@@ -85,7 +102,7 @@ mod tests {
     use super::*;
 
     fn args(text: &str) -> Result<Option<Command>, ConfigError> {
-        from_args(&Json::parse(text).unwrap())
+        from_args(&serde_json::from_str(text).unwrap())
     }
 
     #[test]
@@ -131,7 +148,7 @@ mod tests {
 
     #[test]
     fn the_result_is_added_to_the_status() {
-        let status = Json::object([("status", Json::from("Logged out"))]);
+        let status = json!({"status": "Logged out"});
         let command = Command {
             id: 7,
             name: CommandName::Refresh,

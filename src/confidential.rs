@@ -3,25 +3,23 @@
 //! or why there is none.
 
 use crate::config::ConfigError;
-use crate::json::Json;
 use crate::oidc::authorize::PendingLogin;
 use crate::oidc::UnixSeconds;
 use crate::secret::Secret;
+use crate::wire::{self, json, Int, Text, Value};
+use serde::Deserialize;
 
 /// The `onActionRequest` data that hands a checked callback to Python: the code, the PKCE
 /// verifier, the redirect URI and the browser key's proof. Python's event handler never sees
 /// the code or the verifier (the host removes them).
-pub fn exchange_request(code: &Secret, pending: &PendingLogin, proof: Json) -> Json {
-    Json::object([
-        ("action", Json::from("exchange")),
-        ("code", Json::from(code.expose())),
-        ("code_verifier", Json::from(pending.verifier.expose())),
-        (
-            "redirect_uri",
-            Json::from(pending.client.redirect_uri.as_str()),
-        ),
-        ("binding", proof),
-    ])
+pub fn exchange_request(code: &Secret, pending: &PendingLogin, proof: Value) -> Value {
+    json!({
+        "action": "exchange",
+        "code": code.expose(),
+        "code_verifier": pending.verifier.expose(),
+        "redirect_uri": pending.client.redirect_uri,
+        "binding": proof,
+    })
 }
 
 /// Python's answer, once per `id`.
@@ -58,49 +56,68 @@ pub enum SealedOutcome {
     },
 }
 
+/// The render arg `sealed` on the wire.
+#[derive(Deserialize)]
+struct SealedArgs {
+    #[serde(default)]
+    sealed: Option<SealedWire>,
+}
+
+#[derive(Deserialize)]
+struct SealedWire {
+    id: Int,
+    #[serde(default)]
+    error: Option<ErrorWire>,
+    #[serde(default)]
+    drop: Option<bool>,
+    #[serde(default)]
+    value: Option<Text>,
+    #[serde(default)]
+    key_id: Option<Text>,
+    #[serde(default)]
+    user: Option<Text>,
+    #[serde(default)]
+    expiry: Option<Int>,
+}
+
+#[derive(Deserialize)]
+struct ErrorWire {
+    code: String,
+    message: String,
+}
+
 /// Reads the render arg `sealed`, when present.
-pub fn sealed_from_args(args: &Json) -> Result<Option<SealedUpdate>, ConfigError> {
-    let Some(arg) = args.get_present("sealed") else {
+pub fn sealed_from_args(args: &Value) -> Result<Option<SealedUpdate>, ConfigError> {
+    let invalid = ConfigError::Invalid("sealed");
+    let args: SealedArgs = wire::from_value(args).map_err(|_| invalid)?;
+    let Some(arg) = args.sealed else {
         return Ok(None);
     };
-    let invalid = ConfigError::Invalid("sealed");
-    let text = |name: &str| {
-        arg.get(name)
-            .and_then(Json::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or(invalid)
-    };
-    let id = arg.get("id").and_then(Json::as_u64).ok_or(invalid)?;
-    let outcome = match arg.get_present("error") {
+    let outcome = match arg.error {
         Some(error) => SealedOutcome::Failed {
-            code: error
-                .get("code")
-                .and_then(Json::as_str)
-                .ok_or(invalid)?
-                .to_owned(),
-            message: error
-                .get("message")
-                .and_then(Json::as_str)
-                .ok_or(invalid)?
-                .to_owned(),
-            drop: arg.get("drop").and_then(Json::as_bool).unwrap_or(false),
+            code: error.code,
+            message: error.message,
+            drop: arg.drop.unwrap_or(false),
         },
         None => SealedOutcome::Sealed {
-            value: Secret::new(text("value")?),
-            key_id: text("key_id")?.to_owned(),
-            user: text("user")?.to_owned(),
-            expiry: arg.get("expiry").and_then(Json::as_u64).ok_or(invalid)?,
+            value: Secret::new(arg.value.ok_or(invalid)?.0),
+            key_id: arg.key_id.ok_or(invalid)?.0,
+            user: arg.user.ok_or(invalid)?.0,
+            expiry: arg.expiry.ok_or(invalid)?.0,
         },
     };
-    Ok(Some(SealedUpdate { id, outcome }))
+    Ok(Some(SealedUpdate {
+        id: arg.id.0,
+        outcome,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(text: &str) -> Json {
-        Json::parse(text).unwrap()
+    fn args(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
     }
 
     #[test]
@@ -168,8 +185,8 @@ mod tests {
             return_to: None,
             binding: None,
         };
-        let data = exchange_request(&Secret::new("code-1"), &pending, Json::from("proof"));
-        let get = |k: &str| data.get(k).and_then(Json::as_str);
+        let data = exchange_request(&Secret::new("code-1"), &pending, Value::from("proof"));
+        let get = |k: &str| data.get(k).and_then(Value::as_str);
         assert_eq!(get("action"), Some("exchange"));
         assert_eq!(get("code"), Some("code-1"));
         assert_eq!(

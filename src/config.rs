@@ -3,9 +3,10 @@
 //! Streamlit adds `key` and `default` to the args; they and any other unknown keys are ignored.
 
 use crate::events::DEFAULT_EVENTS;
-use crate::json::Json;
 use crate::oidc::authorize::{is_login_option, ClientConfig, MAX_LOGIN_OPTIONS};
 use crate::oidc::is_secure_url;
+use crate::wire::{self, given, Int, Map, Value};
+use serde::Deserialize;
 use std::fmt;
 
 /// Heartbeat period when the app sets none, in seconds (the original component's 2 s beat).
@@ -77,49 +78,93 @@ pub fn redirect_uri_of(page_url: &str) -> &str {
     &page_url[..end]
 }
 
-/// An optional text field: absent, `null`, empty or blank all mean "not given" (Python sends
-/// what the app's config holds, and an app that sets no `hostname` must still log in).
-fn optional_text<'a>(args: &'a Json, field: &'static str) -> Result<Option<&'a str>, ConfigError> {
-    match args.get_present(field) {
-        None => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(ConfigError::Invalid(field)),
-    }
+/// The render args as the login reads them. Optional text treats absent, `null`, empty and
+/// blank alike as "not given" (Python sends what the app's config holds, and an app that sets
+/// no `hostname` must still log in); unknown keys are ignored.
+#[derive(Deserialize)]
+struct ConfigArgs {
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    audience: Option<String>,
+    #[serde(default)]
+    heartbeat_s: Option<Int>,
+    #[serde(default)]
+    events: Option<Vec<String>>,
+    #[serde(default)]
+    challenge: Option<String>,
+    #[serde(default)]
+    refresh: Option<bool>,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    login_options: Option<Map<String, Value>>,
+    #[serde(default)]
+    end_session: Option<bool>,
+    #[serde(default)]
+    end_session_method: Option<String>,
+    #[serde(default)]
+    hostname: Option<String>,
 }
 
+/// The fields of [`ConfigArgs`], to name the one serde refused.
+const FIELDS: [&str; 15] = [
+    "issuer",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "audience",
+    "heartbeat_s",
+    "events",
+    "challenge",
+    "refresh",
+    "mode",
+    "prompt",
+    "login_options",
+    "end_session",
+    "end_session_method",
+    "hostname",
+];
+
 /// The render arg `login_options` (an object of strings), after the older `prompt` arg.
-fn login_options(args: &Json) -> Result<Vec<(String, String)>, ConfigError> {
+fn login_options(
+    prompt: Option<String>,
+    given_options: Option<Map<String, Value>>,
+) -> Result<Vec<(String, String)>, ConfigError> {
     let mut options = Vec::new();
-    if let Some(prompt) = optional_text(args, "prompt")? {
-        if !is_login_option("prompt", prompt) {
+    if let Some(prompt) = prompt {
+        if !is_login_option("prompt", &prompt) {
             return Err(ConfigError::Invalid("prompt"));
         }
-        options.push(("prompt".to_owned(), prompt.to_owned()));
+        options.push(("prompt".to_owned(), prompt));
     }
-    let given = match args.get_present("login_options") {
-        None => &[][..],
-        Some(value) => value
-            .as_object()
-            .ok_or(ConfigError::Invalid("login_options"))?,
-    };
-    if given.len() > MAX_LOGIN_OPTIONS {
+    let given_options = given_options.unwrap_or_default();
+    if given_options.len() > MAX_LOGIN_OPTIONS {
         return Err(ConfigError::Invalid("login_options"));
     }
-    for (name, value) in given {
+    for (name, value) in given_options {
         let value = value
             .as_str()
             .ok_or(ConfigError::Invalid("login_options"))?;
-        if !is_login_option(name, value) || options.iter().any(|(n, _)| n == name) {
+        if !is_login_option(&name, value) || options.iter().any(|(n, _)| *n == name) {
             return Err(ConfigError::Invalid("login_options"));
         }
-        options.push((name.clone(), value.to_owned()));
+        options.push((name, value.to_owned()));
     }
     Ok(options)
 }
 
-fn secure_url(args: &Json, field: &'static str) -> Result<Option<String>, ConfigError> {
-    match optional_text(args, field)? {
-        Some(url) if is_secure_url(url) => Ok(Some(url.to_owned())),
+fn secure_url(url: Option<String>, field: &'static str) -> Result<Option<String>, ConfigError> {
+    match given(url) {
+        Some(url) if is_secure_url(&url) => Ok(Some(url)),
         Some(_) => Err(ConfigError::Invalid(field)),
         None => Ok(None),
     }
@@ -127,51 +172,41 @@ fn secure_url(args: &Json, field: &'static str) -> Result<Option<String>, Config
 
 impl LoginConfig {
     /// Reads the config from the render args; `page_url` is the component's own URL.
-    pub fn from_args(args: &Json, page_url: &str) -> Result<LoginConfig, ConfigError> {
-        let issuer = secure_url(args, "issuer")?.ok_or(ConfigError::Missing("issuer"))?;
-        let client_id =
-            optional_text(args, "client_id")?.ok_or(ConfigError::Missing("client_id"))?;
-        let redirect_uri = match secure_url(args, "redirect_uri")? {
+    pub fn from_args(args: &Value, page_url: &str) -> Result<LoginConfig, ConfigError> {
+        let args: ConfigArgs = wire::from_value(args)
+            .map_err(|e| ConfigError::Invalid(e.field_in(&FIELDS, "args")))?;
+        let issuer = secure_url(args.issuer, "issuer")?.ok_or(ConfigError::Missing("issuer"))?;
+        let client_id = given(args.client_id).ok_or(ConfigError::Missing("client_id"))?;
+        let redirect_uri = match secure_url(args.redirect_uri, "redirect_uri")? {
             Some(uri) => uri,
             None => redirect_uri_of(page_url).to_owned(),
         };
-        let heartbeat_s = match args.get_present("heartbeat_s") {
+        let heartbeat_s = match args.heartbeat_s {
             None => DEFAULT_HEARTBEAT_S,
-            Some(value) => value
-                .as_u64()
-                .filter(|s| (1..=3600).contains(s))
-                .ok_or(ConfigError::Invalid("heartbeat_s"))?,
+            Some(Int(s)) if (1..=3600).contains(&s) => s,
+            Some(_) => return Err(ConfigError::Invalid("heartbeat_s")),
         };
-        let events = match args.get_present("events") {
+        let events = match args.events {
             None => DEFAULT_EVENTS.map(str::to_owned).to_vec(),
-            Some(Json::Array(items)) => items
-                .iter()
-                .map(|e| {
-                    e.as_str()
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .ok_or(ConfigError::Invalid("events"))
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(ConfigError::Invalid("events")),
+            Some(events) if events.iter().any(String::is_empty) => {
+                return Err(ConfigError::Invalid("events"))
+            }
+            Some(events) => events,
         };
-        let challenge = optional_text(args, "challenge")?;
-        if challenge.is_some_and(|c| !crate::binding::is_valid_challenge(c)) {
+        let challenge = given(args.challenge);
+        if challenge
+            .as_deref()
+            .is_some_and(|c| !crate::binding::is_valid_challenge(c))
+        {
             return Err(ConfigError::Invalid("challenge"));
         }
-        let flag = |field: &'static str, default: bool| match args.get_present(field) {
-            None => Ok(default),
-            Some(value) => value.as_bool().ok_or(ConfigError::Invalid(field)),
-        };
-        let refresh = flag("refresh", true)?;
-        let confidential = match optional_text(args, "mode")? {
+        let confidential = match given(args.mode).as_deref() {
             None | Some("public") => false,
             Some("confidential") => true,
             Some(_) => return Err(ConfigError::Invalid("mode")),
         };
-        let login_options = login_options(args)?;
-        let end_session = flag("end_session", false)?;
-        let end_session_post = match optional_text(args, "end_session_method")? {
+        let login_options = login_options(given(args.prompt), args.login_options)?;
+        let end_session_post = match given(args.end_session_method).as_deref() {
             None | Some("get") => false,
             Some("post") => true,
             Some(_) => return Err(ConfigError::Invalid("end_session_method")),
@@ -179,20 +214,18 @@ impl LoginConfig {
         Ok(LoginConfig {
             issuer,
             client: ClientConfig {
-                client_id: client_id.to_owned(),
+                client_id,
                 redirect_uri,
-                scope: optional_text(args, "scope")?
-                    .unwrap_or(DEFAULT_SCOPE)
-                    .to_owned(),
-                audience: optional_text(args, "audience")?.map(str::to_owned),
+                scope: given(args.scope).unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+                audience: given(args.audience),
             },
             heartbeat_s,
             events,
-            challenge: challenge.map(str::to_owned),
-            refresh,
-            end_session,
+            challenge,
+            refresh: args.refresh.unwrap_or(true),
+            end_session: args.end_session.unwrap_or(false),
             end_session_post,
-            hostname: optional_text(args, "hostname")?.unwrap_or("").to_owned(),
+            hostname: given(args.hostname).unwrap_or_default(),
             confidential,
             login_options,
         })
@@ -206,7 +239,7 @@ mod tests {
     const PAGE: &str = "http://localhost:8501/component/streamlit_component.login/index.html?streamlitUrl=http%3A%2F%2Fevil.example%2F#x";
 
     fn config(args: &str) -> Result<LoginConfig, ConfigError> {
-        LoginConfig::from_args(&Json::parse(args).unwrap(), PAGE)
+        LoginConfig::from_args(&serde_json::from_str(args).unwrap(), PAGE)
     }
 
     #[test]

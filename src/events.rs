@@ -2,7 +2,8 @@
 //! value. Names outside the allowed list become `onError`; `seq` only grows, so Python can tell
 //! a new event from a rerun's repeated value, even across page reloads.
 
-use crate::json::Json;
+use crate::wire::{self, Int, Value};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A login-state change: `{status: "Logged in" | "Logged out", session?}`.
@@ -15,8 +16,45 @@ pub const ON_ERROR: &str = "onError";
 pub const DEFAULT_EVENTS: [&str; 3] = [ON_STATUS_UPDATE, ON_ACTION_REQUEST, ON_ERROR];
 
 /// The `data` of an `onError` event.
-pub fn error_data(code: &str, message: &str) -> Json {
-    Json::object([("code", Json::from(code)), ("message", Json::from(message))])
+pub fn error_data(code: &str, message: &str) -> Value {
+    wire::to_value(&ErrorData {
+        code,
+        message,
+        event: None,
+        data: None,
+    })
+}
+
+/// The `data` of an `onError` event; a refused event name adds the name and its data.
+#[derive(Serialize)]
+struct ErrorData<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Value>,
+}
+
+/// One event as Python receives it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Envelope {
+    /// The event's name.
+    pub name: String,
+    /// What it carries.
+    pub data: Value,
+    /// The component instance that sent it.
+    pub source: String,
+    /// Grows with every event.
+    pub seq: u64,
+}
+
+/// The component value: the new envelope, with the earlier ones Python has not acknowledged.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComponentValue {
+    #[serde(flatten)]
+    envelope: Envelope,
+    backlog: Vec<Envelope>,
 }
 
 /// A failure to report as `onError`: a stable code and a message for people (never a token).
@@ -38,7 +76,7 @@ impl Failure {
     }
 
     /// The `onError` data.
-    pub fn to_data(&self) -> Json {
+    pub fn to_data(&self) -> Value {
         error_data(&self.code, &self.message)
     }
 }
@@ -47,8 +85,12 @@ impl Failure {
 pub const MAX_BACKLOG: usize = 16;
 
 /// The `ack` render arg: the greatest `seq` Python has handled (0 when absent or invalid).
-pub fn ack_from_args(args: &Json) -> u64 {
-    args.get("ack").and_then(Json::as_u64).unwrap_or(0)
+pub fn ack_from_args(args: &Value) -> u64 {
+    #[derive(Deserialize)]
+    struct Ack {
+        ack: Int,
+    }
+    wire::from_value::<Ack>(args).map_or(0, |a| a.ack.0)
 }
 
 /// Builds event envelopes for one component instance.
@@ -58,7 +100,7 @@ pub struct Emitter {
     source: String,
     last_seq: u64,
     /// Envelopes sent but not yet acknowledged, oldest first.
-    unacknowledged: Vec<Json>,
+    unacknowledged: Vec<Envelope>,
 }
 
 impl Emitter {
@@ -81,8 +123,7 @@ impl Emitter {
 
     /// Python has handled every envelope up to `seq`: they leave the backlog.
     pub fn acknowledge(&mut self, seq: u64) {
-        self.unacknowledged
-            .retain(|e| e.get("seq").and_then(Json::as_u64).is_some_and(|s| s > seq));
+        self.unacknowledged.retain(|e| e.seq > seq);
     }
 
     /// Whether `name` may be sent as it is.
@@ -95,29 +136,30 @@ impl Emitter {
     /// The returned value also carries, as `backlog`, the earlier envelopes Python has not
     /// acknowledged: a value replaces the previous one, so two events between two reruns would
     /// otherwise lose the first.
-    pub fn envelope(&mut self, name: &str, data: Json, now_ms: u64) -> Json {
+    pub fn envelope(&mut self, name: &str, data: Value, now_ms: u64) -> Value {
         let (name, data) = if self.allows(name) {
             (name.to_owned(), data)
         } else {
             let message = format!("event \"{name}\" is not in the allowed list");
-            let mut error = error_data("event_not_allowed", &message);
-            if let Json::Object(pairs) = &mut error {
-                pairs.push(("event".into(), Json::from(name)));
-                pairs.push(("data".into(), data));
-            }
+            let error = wire::to_value(&ErrorData {
+                code: "event_not_allowed",
+                message: &message,
+                event: Some(name),
+                data: Some(data),
+            });
             (ON_ERROR.to_owned(), error)
         };
         self.last_seq = now_ms.max(self.last_seq + 1);
-        let envelope = Json::object([
-            ("name", Json::from(name)),
-            ("data", data),
-            ("source", Json::from(self.source.as_str())),
-            ("seq", Json::from(self.last_seq)),
-        ]);
-        let mut value = envelope.clone();
-        if let Json::Object(pairs) = &mut value {
-            pairs.push(("backlog".into(), Json::Array(self.unacknowledged.clone())));
-        }
+        let envelope = Envelope {
+            name,
+            data,
+            source: self.source.clone(),
+            seq: self.last_seq,
+        };
+        let value = wire::to_value(&ComponentValue {
+            envelope: envelope.clone(),
+            backlog: self.unacknowledged.clone(),
+        });
         if self.unacknowledged.len() == MAX_BACKLOG {
             self.unacknowledged.remove(0);
         }
@@ -139,7 +181,7 @@ mod tests {
         let mut emitter = Emitter::new(&defaults(), "streamlit_component.login");
         let envelope = emitter.envelope(
             ON_STATUS_UPDATE,
-            Json::object([("status", Json::from("Logged out"))]),
+            serde_json::json!({"status": "Logged out"}),
             1000,
         );
         assert_eq!(
@@ -151,23 +193,23 @@ mod tests {
     #[test]
     fn a_name_outside_the_list_becomes_on_error_and_keeps_its_data() {
         let mut emitter = Emitter::new(&["onStatusUpdate".to_owned()], "c");
-        let envelope = emitter.envelope("onActionRequest", Json::from("payload"), 5);
-        assert_eq!(envelope.get("name").and_then(Json::as_str), Some(ON_ERROR));
+        let envelope = emitter.envelope("onActionRequest", Value::from("payload"), 5);
+        assert_eq!(envelope.get("name").and_then(Value::as_str), Some(ON_ERROR));
         let data = envelope.get("data").unwrap();
         assert_eq!(
-            data.get("code").and_then(Json::as_str),
+            data.get("code").and_then(Value::as_str),
             Some("event_not_allowed")
         );
         assert_eq!(
-            data.get("event").and_then(Json::as_str),
+            data.get("event").and_then(Value::as_str),
             Some("onActionRequest")
         );
-        assert_eq!(data.get("data").and_then(Json::as_str), Some("payload"));
+        assert_eq!(data.get("data").and_then(Value::as_str), Some("payload"));
         assert_eq!(
             emitter
-                .envelope("anything", Json::Null, 6)
+                .envelope("anything", Value::Null, 6)
                 .get("name")
-                .and_then(Json::as_str),
+                .and_then(Value::as_str),
             Some(ON_ERROR)
         );
     }
@@ -180,16 +222,16 @@ mod tests {
             envelope
                 .get("data")
                 .and_then(|d| d.get("code"))
-                .and_then(Json::as_str),
+                .and_then(Value::as_str),
             Some("popup_blocked")
         );
     }
 
-    fn backlog_seqs(value: &Json) -> Vec<u64> {
+    fn backlog_seqs(value: &Value) -> Vec<u64> {
         match value.get("backlog") {
-            Some(Json::Array(items)) => items
+            Some(Value::Array(items)) => items
                 .iter()
-                .map(|e| e.get("seq").and_then(Json::as_u64).unwrap())
+                .map(|e| e.get("seq").and_then(Value::as_u64).unwrap())
                 .collect(),
             _ => panic!("no backlog in {value}"),
         }
@@ -199,7 +241,7 @@ mod tests {
     fn unacknowledged_envelopes_ride_along_until_python_acknowledges_them() {
         let mut emitter = Emitter::new(&defaults(), "c");
         emitter.envelope(ON_ERROR, error_data("corrupt_session", "x"), 10);
-        let second = emitter.envelope(ON_STATUS_UPDATE, Json::Null, 11);
+        let second = emitter.envelope(ON_STATUS_UPDATE, Value::Null, 11);
         assert_eq!(backlog_seqs(&second), [10]);
         assert!(
             second
@@ -212,22 +254,22 @@ mod tests {
         );
         emitter.acknowledge(10);
         assert_eq!(
-            backlog_seqs(&emitter.envelope(ON_STATUS_UPDATE, Json::Null, 12)),
+            backlog_seqs(&emitter.envelope(ON_STATUS_UPDATE, Value::Null, 12)),
             [11]
         );
         emitter.acknowledge(12);
-        assert!(backlog_seqs(&emitter.envelope(ON_STATUS_UPDATE, Json::Null, 13)).is_empty());
+        assert!(backlog_seqs(&emitter.envelope(ON_STATUS_UPDATE, Value::Null, 13)).is_empty());
         for now in 14..40 {
-            emitter.envelope(ON_STATUS_UPDATE, Json::Null, now);
+            emitter.envelope(ON_STATUS_UPDATE, Value::Null, now);
         }
-        let last = emitter.envelope(ON_STATUS_UPDATE, Json::Null, 40);
+        let last = emitter.envelope(ON_STATUS_UPDATE, Value::Null, 40);
         assert_eq!(
             backlog_seqs(&last),
             (24..40).collect::<Vec<_>>(),
             "at most 16"
         );
-        assert_eq!(ack_from_args(&Json::parse(r#"{"ack":39}"#).unwrap()), 39);
-        assert_eq!(ack_from_args(&Json::parse(r#"{"ack":"x"}"#).unwrap()), 0);
+        assert_eq!(ack_from_args(&serde_json::json!({"ack": 39})), 39);
+        assert_eq!(ack_from_args(&serde_json::json!({"ack": "x"})), 0);
     }
 
     #[test]
@@ -237,9 +279,9 @@ mod tests {
             .into_iter()
             .map(|now| {
                 emitter
-                    .envelope(ON_STATUS_UPDATE, Json::Null, now)
+                    .envelope(ON_STATUS_UPDATE, Value::Null, now)
                     .get("seq")
-                    .and_then(Json::as_u64)
+                    .and_then(Value::as_u64)
                     .unwrap()
             })
             .collect();

@@ -85,6 +85,6 @@ pub async fn complete_and_store(
     let session = complete_login(window, provider, pending, params, now).await?;
     let key = storage_key(KeyKind::Session, &pending.issuer, &pending.client.client_id);
     store
-        .set(&key, &session.to_stored())
+        .set(&key, &session)
         .map_err(|_| Failure::new("storage_unavailable", "the session cannot be stored"))
 }

@@ -11,9 +11,10 @@
 //! verifier, which only the iframe holds.
 
 use crate::encoding::parse_query;
-use crate::json::Json;
 use crate::oidc::UnixSeconds;
 use crate::session::{KEY_PREFIX, MAX_STORED_LEN};
+use crate::wire::{self, Int, Value, WireError};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The `type` of the message the login window posts to its opener.
@@ -79,23 +80,28 @@ impl Answer {
 }
 
 /// The message the login window posts to its opener.
-pub fn message(query: &str) -> Json {
-    Json::object([
-        ("type", Json::from(MESSAGE_TYPE)),
-        ("query", Json::from(query)),
-    ])
+#[derive(Serialize, Deserialize)]
+struct Message {
+    #[serde(rename = "type")]
+    kind: String,
+    query: String,
+}
+
+/// The message the login window posts to its opener.
+pub fn message(query: &str) -> Value {
+    wire::to_value(&Message {
+        kind: MESSAGE_TYPE.to_owned(),
+        query: query.to_owned(),
+    })
 }
 
 /// Reads a message posted to the iframe (after its origin and source were checked).
-pub fn read_message(data: &Json) -> Result<Answer, HandoffError> {
-    if data.get("type").and_then(Json::as_str) != Some(MESSAGE_TYPE) {
+pub fn read_message(data: &Value) -> Result<Answer, HandoffError> {
+    if data.get("type").and_then(Value::as_str) != Some(MESSAGE_TYPE) {
         return Err(HandoffError::NotOurs);
     }
-    let query = data
-        .get("query")
-        .and_then(Json::as_str)
-        .ok_or(HandoffError::Malformed)?;
-    Answer::from_query(query)
+    let message: Message = wire::from_value(data).map_err(|_| HandoffError::Malformed)?;
+    Answer::from_query(&message.query)
 }
 
 /// The storage key of the answer relayed for the login with `state`.
@@ -108,29 +114,31 @@ pub fn is_relay_key(key: &str) -> bool {
     key.starts_with(&format!("{KEY_PREFIX}|relay|"))
 }
 
-/// The relayed answer as stored.
-pub fn relay_value(query: &str, now: UnixSeconds) -> String {
-    Json::object([("query", Json::from(query)), ("at", Json::from(now))]).to_string()
+/// A relayed answer as stored: the callback's query and when it was left.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relay {
+    query: String,
+    at: Int,
+}
+
+/// The relayed answer to store.
+pub fn relay_value(query: &str, now: UnixSeconds) -> Relay {
+    Relay {
+        query: query.to_owned(),
+        at: Int(now),
+    }
 }
 
 /// Reads a relayed answer (untrusted: any script on the origin can write there).
 pub fn read_relay(stored: &str, now: UnixSeconds) -> Result<Answer, HandoffError> {
-    if stored.len() > MAX_STORED_LEN {
-        return Err(HandoffError::TooLarge);
-    }
-    let json = Json::parse(stored).map_err(|_| HandoffError::Malformed)?;
-    let at = json
-        .get("at")
-        .and_then(Json::as_u64)
-        .ok_or(HandoffError::Malformed)?;
-    if now < at || now - at > RELAY_TTL_S {
+    let relay: Relay = wire::from_text(stored, MAX_STORED_LEN).map_err(|e| match e {
+        WireError::TooLarge => HandoffError::TooLarge,
+        _ => HandoffError::Malformed,
+    })?;
+    if now < relay.at.0 || now - relay.at.0 > RELAY_TTL_S {
         return Err(HandoffError::Expired);
     }
-    let query = json
-        .get("query")
-        .and_then(Json::as_str)
-        .ok_or(HandoffError::Malformed)?;
-    Answer::from_query(query)
+    Answer::from_query(&relay.query)
 }
 
 /// Whether `url` lies on `origin` (`scheme://host[:port]`): the only addresses the same-tab
@@ -185,10 +193,10 @@ mod tests {
             r#""state=s""#,
             r#"null"#,
         ] {
-            let json = Json::parse(data).unwrap();
+            let json: Value = serde_json::from_str(data).unwrap();
             assert_eq!(read_message(&json), Err(HandoffError::NotOurs), "{data}");
         }
-        let no_query = Json::parse(&format!(r#"{{"type":"{MESSAGE_TYPE}","query":5}}"#)).unwrap();
+        let no_query = serde_json::json!({"type": MESSAGE_TYPE, "query": 5});
         assert_eq!(read_message(&no_query), Err(HandoffError::Malformed));
     }
 
@@ -200,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_relayed_answer_lives_one_minute() {
-        let stored = relay_value("code=c&state=s", 1000);
+        let stored = wire::to_text(&relay_value("code=c&state=s", 1000));
         assert_eq!(read_relay(&stored, 1000).unwrap().state(), Some("s"));
         assert!(read_relay(&stored, 1000 + RELAY_TTL_S).is_ok());
         assert_eq!(

@@ -2,29 +2,35 @@
 //! `{owner, until}` under the lease key, reads it back, and refreshes only while it holds it;
 //! a lease that was not released (the tab closed) lapses after [`LEASE_S`].
 
-use crate::json::Json;
 use crate::oidc::UnixSeconds;
+use crate::wire::{self, Int};
+use serde::{Deserialize, Serialize};
 
 /// How long a lease lasts: longer than any refresh request may take.
 pub const LEASE_S: u64 = 30;
 
 /// The value to store for `owner` taking the lease at `now`.
-pub fn lease_value(owner: &str, now: UnixSeconds) -> String {
-    Json::object([
-        ("owner", Json::from(owner)),
-        ("until", Json::from(now.saturating_add(LEASE_S))),
-    ])
-    .to_string()
+pub fn lease_value(owner: &str, now: UnixSeconds) -> Lease {
+    Lease {
+        owner: owner.to_owned(),
+        until: Int(now.saturating_add(LEASE_S)),
+    }
+}
+
+/// A lease as stored: who holds it, and until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    owner: String,
+    until: Int,
 }
 
 /// The owner of a stored lease that is still running at `now`; an unreadable value holds
 /// nothing, and neither does a lease that ends later than one taken now would (written by a
 /// tab whose clock runs ahead, or forged): it would stop every refresh until then.
 fn running_owner(stored: &str, now: UnixSeconds) -> Option<String> {
-    let lease = Json::parse(stored).ok()?;
-    let until = lease.get("until")?.as_u64()?;
-    let owner = lease.get("owner")?.as_str()?;
-    (now < until && until <= now.saturating_add(LEASE_S)).then(|| owner.to_owned())
+    let lease: Lease = wire::from_text(stored, crate::session::MAX_STORED_LEN).ok()?;
+    let until = lease.until.0;
+    (now < until && until <= now.saturating_add(LEASE_S)).then_some(lease.owner)
 }
 
 /// Whether a stored lease holds nothing any more at `now`: lapsed or unreadable.
@@ -48,10 +54,14 @@ pub fn holds(stored: Option<&str>, owner: &str, now: UnixSeconds) -> bool {
 mod tests {
     use super::*;
 
+    fn text(owner: &str, now: UnixSeconds) -> String {
+        wire::to_text(&lease_value(owner, now))
+    }
+
     #[test]
     fn a_free_lapsed_or_corrupt_lease_may_be_taken() {
         assert!(may_take(None, "tab-a", 100));
-        let lease = lease_value("tab-b", 100);
+        let lease = text("tab-b", 100);
         assert!(!may_take(Some(&lease), "tab-a", 129));
         assert!(may_take(Some(&lease), "tab-a", 130), "lapsed");
         assert!(may_take(Some(&lease), "tab-b", 110), "already ours");
@@ -65,7 +75,7 @@ mod tests {
     fn a_lease_ending_beyond_one_lease_length_from_now_holds_nothing() {
         let far = r#"{"owner":"tab-b","until":9007199254740991}"#;
         assert!(is_lapsed(far, 100) && may_take(Some(far), "tab-a", 100));
-        let ahead = lease_value("tab-b", 200);
+        let ahead = text("tab-b", 200);
         assert!(is_lapsed(&ahead, 100), "taken by a clock 100 s ahead");
         assert!(
             !is_lapsed(&ahead, 200) && !is_lapsed(&ahead, 229),
@@ -75,7 +85,7 @@ mod tests {
 
     #[test]
     fn only_the_last_writer_holds_it_until_it_lapses() {
-        let lease = lease_value("tab-a", 100);
+        let lease = text("tab-a", 100);
         assert!(holds(Some(&lease), "tab-a", 100));
         assert!(!holds(Some(&lease), "tab-b", 100));
         assert!(!holds(Some(&lease), "tab-a", 100 + LEASE_S));

@@ -12,7 +12,6 @@ pub mod encoding;
 pub mod events;
 pub mod explain;
 pub mod handoff;
-pub mod json;
 pub mod lease;
 pub mod oidc;
 pub mod origin;
@@ -23,6 +22,7 @@ pub mod secret;
 pub mod session;
 pub mod theme;
 pub mod watch;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

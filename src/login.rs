@@ -23,7 +23,6 @@ use crate::events::{self, Emitter, Failure, ON_ACTION_REQUEST, ON_ERROR, ON_STAT
 use crate::exchange::complete_and_store;
 use crate::explain::{explain, Explanation, Facts};
 use crate::handoff::{self, Answer, HandoffError};
-use crate::json::Json;
 use crate::lease;
 use crate::oidc::authorize::{
     authorization_url, end_session_request, validate_callback, CallbackError, PendingLogin,
@@ -35,9 +34,11 @@ use crate::oidc::UnixSeconds;
 use crate::protocol::Render;
 use crate::session::{self, storage_key, KeyKind, Session};
 use crate::watch::{status_data, Action, Reason, RefreshPolicy, Watcher};
+use crate::wire::{self, Value};
 use crate::{pkce, popup};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
+use serde::Deserialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -160,7 +161,7 @@ struct Inner {
     /// The login's key, once this page made or read it: key id and pair.
     key: Option<(String, KeyPair)>,
     /// The binding proof for this Streamlit session's challenge: challenge, key id, proof.
-    proof: Option<(String, String, Json)>,
+    proof: Option<(String, String, Value)>,
     /// Confidential mode: the binding of the login whose code Python is exchanging.
     exchanging: Option<crate::binding::Binding>,
     /// Confidential mode: the last `sealed` answer acted on.
@@ -230,7 +231,7 @@ impl Controller {
     }
 
     /// Sends an event to Python.
-    fn emit(&self, name: &str, data: Json) {
+    fn emit(&self, name: &str, data: Value) {
         let mut inner = self.0.borrow_mut();
         let value = inner.emitter.envelope(name, data, page::now_ms());
         if inner.host.set_value(value).is_err() {
@@ -289,7 +290,7 @@ impl Controller {
         match parsed {
             Err(error) => self.unusable(error),
             Ok((config, command)) => {
-                let source = render.args.get("key").and_then(Json::as_str);
+                let source = render.args.get("key").and_then(Value::as_str);
                 let source = source.unwrap_or(DEFAULT_SOURCE);
                 self.0
                     .borrow_mut()
@@ -519,13 +520,13 @@ impl Controller {
     /// logged-in status carries the proof that this browser holds the login's key
     /// (`crate::binding`): made once per challenge, asynchronously the first time. A status
     /// whose session changed before its proof was ready is dropped (a newer one follows).
-    fn emit_status(&self, data: Json) {
+    fn emit_status(&self, data: Value) {
         let session = self.0.borrow().watcher.reported().cloned();
         self.emit_status_for(data, session);
     }
 
     /// [`Controller::emit_status`] for the status of `session`.
-    fn emit_status_for(&self, mut data: Json, session: Option<Session>) {
+    fn emit_status_for(&self, mut data: Value, session: Option<Session>) {
         let (challenge, cached) = {
             let inner = self.0.borrow();
             let challenge = inner.config.as_ref().and_then(|c| c.challenge.clone());
@@ -566,27 +567,25 @@ impl Controller {
 }
 
 /// Puts the binding proof into a status's session.
-fn with_binding(data: &mut Json, proof: Json) {
-    if let Json::Object(pairs) = data {
-        for (name, value) in pairs.iter_mut() {
-            if let (true, Json::Object(session)) = (name == "session", value) {
-                session.push(("binding".into(), proof.clone()));
-            }
-        }
+fn with_binding(data: &mut Value, proof: Value) {
+    if let Some(session) = data.get_mut("session").and_then(Value::as_object_mut) {
+        session.insert("binding".into(), proof);
     }
 }
 
 /// The render arg `verified` (`{"user": <name or null>}`): the user the host has verified, when
 /// the host verifies logins at all.
-fn verified_user(args: &Json) -> Option<Option<String>> {
-    match args.get_present("verified") {
-        Some(verified @ Json::Object(_)) => Some(
-            verified
-                .get("user")
-                .and_then(Json::as_str)
-                .filter(|u| !u.is_empty())
-                .map(str::to_owned),
-        ),
-        _ => None,
+fn verified_user(args: &Value) -> Option<Option<String>> {
+    #[derive(Deserialize)]
+    struct Verified {
+        #[serde(default)]
+        user: Option<Value>,
     }
+    let verified: Verified = wire::from_value(args.get("verified")?).ok()?;
+    Some(
+        verified
+            .user
+            .and_then(|u| u.as_str().map(str::to_owned))
+            .filter(|u| !u.is_empty()),
+    )
 }

@@ -5,8 +5,9 @@
 //! the dev host and the component share one definition. Every malformed message is a
 //! [`ProtocolError`] that names the failed check.
 
-use crate::json::Json;
 use crate::theme::{Theme, ThemeError};
+use crate::wire::{self, json, Map, Value};
+use serde::Deserialize;
 use std::fmt;
 
 /// The protocol version this component speaks, announced in `componentReady`.
@@ -33,7 +34,7 @@ pub enum Inbound {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Render {
     /// The keyword arguments given in Python, always a JSON object.
-    pub args: Json,
+    pub args: Value,
     /// Whether the app asked for the component to be disabled.
     pub disabled: bool,
     /// The app's theme, when Streamlit sends one.
@@ -49,7 +50,7 @@ pub enum Outbound {
         api_version: u64,
     },
     /// `streamlit:setComponentValue` with `dataType: "json"`.
-    SetComponentValue(Json),
+    SetComponentValue(Value),
     /// `streamlit:setFrameHeight` in CSS pixels.
     SetFrameHeight(u32),
 }
@@ -98,38 +99,61 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-fn message_type(message: &Json) -> Result<&str, ProtocolError> {
-    if message.as_object().is_none() {
-        return Err(ProtocolError::NotAnObject);
-    }
-    message
+fn message_type(message: &Value) -> Result<&str, ProtocolError> {
+    let object = message.as_object().ok_or(ProtocolError::NotAnObject)?;
+    object
         .get("type")
-        .and_then(Json::as_str)
+        .and_then(Value::as_str)
         .ok_or(ProtocolError::MissingType)
+}
+
+/// `streamlit:render` on the wire (`type` was read first; `dfs` and unknown keys are ignored).
+#[derive(Deserialize)]
+struct RenderWire {
+    #[serde(default)]
+    args: Option<Map<String, Value>>,
+    #[serde(default)]
+    disabled: Option<bool>,
+    #[serde(default)]
+    theme: Option<Value>,
+}
+
+/// A component message on the wire, as the dev host reads it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboundWire {
+    #[serde(default)]
+    is_streamlit_message: Option<Value>,
+    #[serde(default)]
+    api_version: Option<Value>,
+    #[serde(default)]
+    data_type: Option<Value>,
+    #[serde(default)]
+    value: Option<Value>,
+    #[serde(default)]
+    height: Option<Value>,
 }
 
 impl Inbound {
     /// Reads a host message (the `data` of a `message` event, as JSON).
-    pub fn parse(message: &Json) -> Result<Inbound, ProtocolError> {
+    pub fn parse(message: &Value) -> Result<Inbound, ProtocolError> {
         match message_type(message)? {
             RENDER => {
-                let args = match message.get_present("args") {
-                    None => Json::Object(Vec::new()),
-                    Some(args @ Json::Object(_)) => args.clone(),
-                    Some(_) => return Err(ProtocolError::ArgsNotObject),
-                };
-                let disabled = match message.get_present("disabled") {
-                    None => false,
-                    Some(d) => d.as_bool().ok_or(ProtocolError::DisabledNotBool)?,
-                };
-                let theme = message
-                    .get_present("theme")
-                    .map(Theme::from_json)
+                let wire: RenderWire = wire::from_value(message).map_err(|e| {
+                    match e.field_in(&["args", "disabled", "theme"], "args") {
+                        "disabled" => ProtocolError::DisabledNotBool,
+                        _ => ProtocolError::ArgsNotObject,
+                    }
+                })?;
+                let theme = wire
+                    .theme
+                    .filter(|t| !t.is_null())
+                    .map(|t| Theme::from_json(&t))
                     .transpose()
                     .map_err(ProtocolError::Theme)?;
                 Ok(Inbound::Render(Render {
-                    args,
-                    disabled,
+                    args: Value::Object(wire.args.unwrap_or_default()),
+                    disabled: wire.disabled.unwrap_or(false),
                     theme,
                 }))
             }
@@ -138,75 +162,86 @@ impl Inbound {
     }
 
     /// The message as the host sends it.
-    pub fn to_json(&self) -> Json {
+    pub fn to_json(&self) -> Value {
         let Inbound::Render(render) = self;
-        let mut pairs = vec![
-            ("type", Json::from(RENDER)),
-            ("args", render.args.clone()),
-            ("dfs", Json::Array(Vec::new())),
-            ("disabled", Json::from(render.disabled)),
-        ];
+        let mut message = json!({
+            "type": RENDER,
+            "args": render.args,
+            "dfs": [],
+            "disabled": render.disabled,
+        });
         if let Some(theme) = &render.theme {
-            pairs.push(("theme", theme.to_json()));
+            message["theme"] = theme.to_json();
         }
-        Json::object(pairs)
+        message
     }
+}
+
+/// A whole number of the wire (`Int`), or `None`.
+fn whole(value: Option<Value>) -> Option<u64> {
+    value
+        .and_then(|v| wire::from_value::<wire::Int>(&v).ok())
+        .map(|n| n.0)
 }
 
 impl Outbound {
     /// Reads a component message (used by the dev host, which plays Streamlit's part).
-    pub fn parse(message: &Json) -> Result<Outbound, ProtocolError> {
-        let kind = message_type(message)?;
-        if message.get("isStreamlitMessage").and_then(Json::as_bool) != Some(true) {
+    pub fn parse(message: &Value) -> Result<Outbound, ProtocolError> {
+        let kind = message_type(message)?.to_owned();
+        // Every field is read as a plain value here (the checks below name each failure).
+        let wire: OutboundWire =
+            wire::from_value(message).map_err(|_| ProtocolError::NotAnObject)?;
+        if wire.is_streamlit_message != Some(Value::Bool(true)) {
             return Err(ProtocolError::NotStreamlitMessage);
         }
-        match kind {
+        match kind.as_str() {
             COMPONENT_READY => {
-                let version = message.get("apiVersion").and_then(Json::as_u64);
-                let api_version = version.ok_or(ProtocolError::BadApiVersion)?;
+                let api_version = whole(wire.api_version).ok_or(ProtocolError::BadApiVersion)?;
                 Ok(Outbound::ComponentReady { api_version })
             }
             SET_COMPONENT_VALUE => {
-                match message
-                    .get_present("dataType")
-                    .map(|t| t.as_str().unwrap_or(""))
-                {
-                    None | Some("json") => {}
-                    Some(other) => return Err(ProtocolError::UnsupportedDataType(other.into())),
+                match wire.data_type.filter(|t| !t.is_null()) {
+                    None => {}
+                    Some(Value::String(t)) if t == "json" => {}
+                    Some(other) => {
+                        let name = other.as_str().unwrap_or("").to_owned();
+                        return Err(ProtocolError::UnsupportedDataType(name));
+                    }
                 }
                 Ok(Outbound::SetComponentValue(
-                    message.get("value").cloned().unwrap_or(Json::Null),
+                    wire.value.unwrap_or(Value::Null),
                 ))
             }
             SET_FRAME_HEIGHT => {
-                let height = message.get("height").and_then(Json::as_u64);
-                let height = height.and_then(|h| u32::try_from(h).ok());
+                let height = whole(wire.height).and_then(|h| u32::try_from(h).ok());
                 Ok(Outbound::SetFrameHeight(
                     height.ok_or(ProtocolError::BadHeight)?,
                 ))
             }
-            other => Err(ProtocolError::UnknownType(other.to_owned())),
+            _ => Err(ProtocolError::UnknownType(kind)),
         }
     }
 
     /// The message as Streamlit's frontend expects it.
-    pub fn to_json(&self) -> Json {
-        let (kind, field) = match self {
-            Outbound::ComponentReady { api_version } => {
-                (COMPONENT_READY, ("apiVersion", Json::from(*api_version)))
-            }
-            Outbound::SetComponentValue(value) => (SET_COMPONENT_VALUE, ("value", value.clone())),
-            Outbound::SetFrameHeight(height) => (SET_FRAME_HEIGHT, ("height", Json::from(*height))),
-        };
-        let mut pairs = vec![
-            ("isStreamlitMessage", Json::from(true)),
-            ("type", Json::from(kind)),
-            field,
-        ];
-        if let Outbound::SetComponentValue(_) = self {
-            pairs.push(("dataType", Json::from("json")));
+    pub fn to_json(&self) -> Value {
+        match self {
+            Outbound::ComponentReady { api_version } => json!({
+                "isStreamlitMessage": true,
+                "type": COMPONENT_READY,
+                "apiVersion": api_version,
+            }),
+            Outbound::SetComponentValue(value) => json!({
+                "isStreamlitMessage": true,
+                "type": SET_COMPONENT_VALUE,
+                "value": value,
+                "dataType": "json",
+            }),
+            Outbound::SetFrameHeight(height) => json!({
+                "isStreamlitMessage": true,
+                "type": SET_FRAME_HEIGHT,
+                "height": height,
+            }),
         }
-        Json::object(pairs)
     }
 }
 

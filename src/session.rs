@@ -4,12 +4,13 @@
 //! it is size-limited, parsed and shape-checked, and what fails is reported and removed.
 
 use crate::binding::Binding;
-use crate::json::{Json, JsonError};
 use crate::oidc::authorize::PendingLogin;
 use crate::oidc::claims::{nonce_of, IdClaims};
 use crate::oidc::token::TokenSet;
 use crate::oidc::UnixSeconds;
 use crate::secret::Secret;
+use crate::wire::{self, json, Int, Text, Value, WireError};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Largest stored value read; a larger one is refused unparsed.
@@ -51,7 +52,7 @@ pub fn find_pending<'a>(
         if !key.starts_with(&prefix) || value.len() > MAX_STORED_LEN {
             return None;
         }
-        let pending = PendingLogin::from_json(&Json::parse(value).ok()?).ok()?;
+        let pending = PendingLogin::from_stored(value).ok()?;
         (pending.state.expose() == state).then_some((key, pending))
     })
 }
@@ -69,9 +70,7 @@ pub fn stale_keys<'a>(
         .into_iter()
         .filter(|(key, value)| {
             if key.starts_with(&pending) {
-                let parsed = Json::parse(value).ok();
-                let login = parsed.and_then(|json| PendingLogin::from_json(&json).ok());
-                login.is_none_or(|login| login.is_expired(now))
+                PendingLogin::from_stored(value).map_or(true, |login| login.is_expired(now))
             } else if key.starts_with(&lease) {
                 crate::lease::is_lapsed(value, now)
             } else if crate::handoff::is_relay_key(key) {
@@ -130,8 +129,8 @@ pub struct Session {
 pub enum SessionError {
     /// Longer than [`MAX_STORED_LEN`].
     TooLarge,
-    /// Not JSON.
-    Corrupt(JsonError),
+    /// Not JSON (serde_json's reason).
+    Corrupt(String),
     /// JSON of the wrong shape: the field named is missing or of the wrong type.
     Malformed(&'static str),
 }
@@ -156,24 +155,82 @@ impl fmt::Display for SessionError {
     }
 }
 
-fn text<'a>(json: &'a Json, field: &'static str) -> Result<&'a str, SessionError> {
-    json.get(field)
-        .and_then(Json::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or(SessionError::Malformed(field))
+/// A session as stored: what Python receives, plus the refresh token and the binding.
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    user: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<Text>,
+    token: StoredTokens,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    login_id_token: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<Text>,
+    binding: Binding,
+}
+
+/// The tokens as stored; a sealed session keeps only the expiry.
+#[derive(Serialize, Deserialize)]
+struct StoredTokens {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value_id_token: Option<Text>,
+    expiry: Int,
+}
+
+/// The fields of a stored session, to name the one serde refused.
+const SESSION_FIELDS: [&str; 11] = [
+    "user",
+    "sealed",
+    "email",
+    "token",
+    "value",
+    "value_id_token",
+    "expiry",
+    "scopes",
+    "login_id_token",
+    "refresh_token",
+    "binding",
+];
+
+impl From<&Session> for StoredSession {
+    fn from(session: &Session) -> StoredSession {
+        let text = |secret: &Secret| Text(secret.expose().to_owned());
+        let sealed = session.sealed.as_ref().map(text);
+        // A sealed session's tokens stay with Python: only the expiry is kept.
+        let unsealed = sealed.is_none();
+        StoredSession {
+            user: Text(session.user.clone()),
+            email: session.email.clone().map(Text),
+            token: StoredTokens {
+                value: unsealed.then(|| text(&session.token.value)),
+                value_id_token: unsealed.then(|| text(&session.token.value_id_token)),
+                expiry: Int(session.token.expiry),
+            },
+            scopes: unsealed.then(|| session.scopes.clone()),
+            login_id_token: session.login_id_token.as_ref().map(text),
+            refresh_token: session.refresh_token.as_ref().map(text),
+            binding: session.binding.clone(),
+            sealed,
+        }
+    }
+}
+
+impl Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredSession::from(self).serialize(serializer)
+    }
 }
 
 impl Session {
     /// The session as stored, refresh token and binding included.
     pub fn to_stored(&self) -> String {
-        let mut json = self.public_json();
-        if let Json::Object(pairs) = &mut json {
-            if let Some(refresh) = &self.refresh_token {
-                pairs.push(("refresh_token".into(), Json::from(refresh.expose())));
-            }
-            pairs.push(("binding".into(), self.binding.to_json()));
-        }
-        json.to_string()
+        wire::to_text(self)
     }
 
     /// A confidential mode session: what Python sealed, for whom, until when, bound to the key
@@ -198,103 +255,66 @@ impl Session {
     /// What Python receives: user, email, token {value, value_id_token, expiry}, scopes, and
     /// the login's ID token after a refresh without a nonce; never the refresh token. A sealed
     /// session sends the user, the sealed value and the expiry only.
-    pub fn public_json(&self) -> Json {
+    pub fn public_json(&self) -> Value {
         if let Some(sealed) = &self.sealed {
-            return Json::object([
-                ("user", Json::from(self.user.as_str())),
-                ("sealed", Json::from(sealed.expose())),
-                (
-                    "token",
-                    Json::object([("expiry", Json::from(self.token.expiry))]),
-                ),
-            ]);
+            return json!({
+                "user": self.user,
+                "sealed": sealed.expose(),
+                "token": {"expiry": self.token.expiry},
+            });
         }
-        let mut json = Json::object([
-            ("user", Json::from(self.user.as_str())),
-            (
-                "email",
-                self.email.as_deref().map_or(Json::Null, Json::from),
-            ),
-            (
-                "token",
-                Json::object([
-                    ("value", Json::from(self.token.value.expose())),
-                    (
-                        "value_id_token",
-                        Json::from(self.token.value_id_token.expose()),
-                    ),
-                    ("expiry", Json::from(self.token.expiry)),
-                ]),
-            ),
-            (
-                "scopes",
-                Json::Array(self.scopes.iter().map(|s| Json::from(s.as_str())).collect()),
-            ),
-        ]);
-        if let (Json::Object(pairs), Some(login)) = (&mut json, &self.login_id_token) {
-            pairs.push(("login_id_token".into(), Json::from(login.expose())));
+        let mut json = json!({
+            "user": self.user,
+            "email": self.email,
+            "token": {
+                "value": self.token.value.expose(),
+                "value_id_token": self.token.value_id_token.expose(),
+                "expiry": self.token.expiry,
+            },
+            "scopes": self.scopes,
+        });
+        if let Some(login) = &self.login_id_token {
+            json["login_id_token"] = Value::from(login.expose());
         }
         json
     }
 
     /// Reads a stored session: size-limited, parsed, every field checked.
     pub fn from_stored(stored: &str) -> Result<Session, SessionError> {
-        if stored.len() > MAX_STORED_LEN {
-            return Err(SessionError::TooLarge);
-        }
-        let json = Json::parse(stored).map_err(SessionError::Corrupt)?;
-        let token = json.get("token").ok_or(SessionError::Malformed("token"))?;
-        let sealed = match json.get_present("sealed") {
-            None => None,
-            Some(_) => Some(Secret::new(text(&json, "sealed")?)),
-        };
-        // A sealed session carries no tokens of its own.
-        let token_text = |name: &'static str| match sealed {
-            Some(_) => Ok(""),
-            None => text(token, name),
-        };
-        let email = match json.get_present("email") {
-            None => None,
-            Some(_) => Some(text(&json, "email")?.to_owned()),
-        };
-        let refresh_token = match json.get_present("refresh_token") {
-            None => None,
-            Some(_) => Some(Secret::new(text(&json, "refresh_token")?)),
-        };
-        let scopes = match json.get("scopes") {
-            None if sealed.is_some() => Vec::new(),
-            Some(Json::Array(items)) => items
-                .iter()
-                .map(|s| {
-                    s.as_str()
-                        .map(str::to_owned)
-                        .ok_or(SessionError::Malformed("scopes"))
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(SessionError::Malformed("scopes")),
+        let stored: StoredSession =
+            wire::from_text(stored, MAX_STORED_LEN).map_err(|e| match e {
+                WireError::TooLarge => SessionError::TooLarge,
+                WireError::Syntax(reason) => SessionError::Corrupt(reason),
+                field => SessionError::Malformed(field.field_in(&SESSION_FIELDS, "user")),
+            })?;
+        let secret = |text: Text| Secret::new(text.0);
+        // A sealed session carries no tokens of its own; any other needs both and its scopes.
+        let (value, value_id_token, scopes) = match stored.sealed {
+            Some(_) => (Secret::new(""), Secret::new(""), Vec::new()),
+            None => (
+                secret(stored.token.value.ok_or(SessionError::Malformed("value"))?),
+                secret(
+                    stored
+                        .token
+                        .value_id_token
+                        .ok_or(SessionError::Malformed("value_id_token"))?,
+                ),
+                stored.scopes.ok_or(SessionError::Malformed("scopes"))?,
+            ),
         };
         Ok(Session {
-            user: text(&json, "user")?.to_owned(),
-            email,
+            user: stored.user.0,
+            email: stored.email.map(|e| e.0),
             token: Tokens {
-                value: Secret::new(token_text("value")?),
-                value_id_token: Secret::new(token_text("value_id_token")?),
-                expiry: token
-                    .get("expiry")
-                    .and_then(Json::as_u64)
-                    .ok_or(SessionError::Malformed("expiry"))?,
+                value,
+                value_id_token,
+                expiry: stored.token.expiry.0,
             },
-            refresh_token,
+            refresh_token: stored.refresh_token.map(secret),
             scopes,
-            login_id_token: match json.get_present("login_id_token") {
-                None => None,
-                Some(_) => Some(Secret::new(text(&json, "login_id_token")?)),
-            },
-            binding: json
-                .get("binding")
-                .and_then(|b| Binding::from_json(b).ok())
-                .ok_or(SessionError::Malformed("binding"))?,
-            sealed,
+            login_id_token: stored.login_id_token.map(secret),
+            binding: stored.binding,
+            sealed: stored.sealed.map(secret),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The Streamlit theme sent with each render, and the CSS variables it maps to.
 
-use crate::json::Json;
+use crate::wire::{self, Value};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Longest theme value accepted; Streamlit's colours and font stacks are far shorter.
@@ -23,6 +24,24 @@ pub const FIELDS: [(&str, &str); 6] = [
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Theme {
     values: [Option<String>; FIELDS.len()],
+}
+
+/// The theme on the wire, in [`FIELDS`] order; other keys are ignored.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThemeWire {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    background_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secondary_background_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    font: Option<String>,
 }
 
 /// Why a theme was refused.
@@ -59,30 +78,42 @@ impl Theme {
     }
 
     /// Reads the `theme` of a render message; absent and `null` fields stay unset.
-    pub fn from_json(theme: &Json) -> Result<Theme, ThemeError> {
-        if theme.as_object().is_none() {
+    pub fn from_json(theme: &Value) -> Result<Theme, ThemeError> {
+        if !theme.is_object() {
             return Err(ThemeError::NotAnObject);
         }
-        let mut values: [Option<String>; FIELDS.len()] = Default::default();
-        for ((key, _), slot) in FIELDS.iter().zip(values.iter_mut()) {
-            match theme.get_present(key) {
-                None => {}
-                Some(Json::String(s)) if s.len() > MAX_VALUE_LEN => {
-                    return Err(ThemeError::TooLong(key))
-                }
-                Some(Json::String(s)) => *slot = Some(s.clone()),
-                Some(_) => return Err(ThemeError::NotAString(key)),
-            }
+        let names = FIELDS.map(|(key, _)| key);
+        let wire: ThemeWire = wire::from_value(theme)
+            .map_err(|e| ThemeError::NotAString(e.field_in(&names, "theme")))?;
+        let values = [
+            wire.base,
+            wire.primary_color,
+            wire.background_color,
+            wire.secondary_background_color,
+            wire.text_color,
+            wire.font,
+        ];
+        if let Some(i) = values
+            .iter()
+            .position(|v| v.as_ref().is_some_and(|v| v.len() > MAX_VALUE_LEN))
+        {
+            return Err(ThemeError::TooLong(names[i]));
         }
         Ok(Theme { values })
     }
 
     /// The theme as Streamlit sends it (set fields only).
-    pub fn to_json(&self) -> Json {
-        Json::object(
-            self.entries()
-                .map(|(key, _, value)| (key, Json::from(value))),
-        )
+    pub fn to_json(&self) -> Value {
+        let [base, primary_color, background_color, secondary_background_color, text_color, font] =
+            self.values.clone();
+        wire::to_value(&ThemeWire {
+            base,
+            primary_color,
+            background_color,
+            secondary_background_color,
+            text_color,
+            font,
+        })
     }
 
     /// The value of a field by its Streamlit name (`"textColor"`), when set.

@@ -3,9 +3,9 @@
 //! It remembers the status it last sent to Python and asks for a new `onStatusUpdate` only when
 //! that changes; it also says when to discard a bad value, refresh, or drop an expired session.
 
-use crate::json::Json;
 use crate::oidc::UnixSeconds;
 use crate::session::{Session, SessionError};
+use crate::wire::{json, Value};
 
 /// What caused a status update (the `reason` field of `onStatusUpdate`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,16 +42,12 @@ impl Reason {
 }
 
 /// The `data` of an `onStatusUpdate` event.
-pub fn status_data(session: Option<&Session>, reason: Reason) -> Json {
+pub fn status_data(session: Option<&Session>, reason: Reason) -> Value {
     let (status, session) = match session {
         Some(session) => ("Logged in", session.public_json()),
-        None => ("Logged out", Json::Null),
+        None => ("Logged out", Value::Null),
     };
-    Json::object([
-        ("status", Json::from(status)),
-        ("session", session),
-        ("reason", Json::from(reason.as_str())),
-    ])
+    json!({"status": status, "session": session, "reason": reason.as_str()})
 }
 
 /// How refreshing works for this component.
@@ -89,7 +85,7 @@ pub enum Action {
     /// The session has expired and cannot be refreshed: remove it.
     RemoveExpired,
     /// Send `onStatusUpdate` with this data.
-    Status(Json),
+    Status(Value),
 }
 
 /// Remembers what was last reported, to report changes only.

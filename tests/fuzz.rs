@@ -9,62 +9,100 @@ use streamlit_component::binding::Binding;
 use streamlit_component::config::LoginConfig;
 use streamlit_component::encoding::{base64url_decode, base64url_encode, form_encode, parse_query};
 use streamlit_component::handoff::{read_message, read_relay, relay_value, Answer};
-use streamlit_component::json::Json;
 use streamlit_component::oidc::authorize::{validate_callback, ClientConfig, PendingLogin};
-use streamlit_component::oidc::claims::{check_id_token, decode, Expected};
+use streamlit_component::oidc::claims::{check_id_token, nonce_of, Expected};
 use streamlit_component::oidc::token::parse_token_response;
-use streamlit_component::protocol::Inbound;
+use streamlit_component::protocol::{Inbound, Render};
 use streamlit_component::secret::Secret;
 use streamlit_component::session::{observe, Session, Tokens};
+use streamlit_component::theme::Theme;
+use streamlit_component::wire::{self, Value};
 use streamlit_component::{command, confidential, events, lease};
 
 const NOW: u64 = 1_800_000_000;
 const PAGE: &str = "http://localhost:8501/component/streamlit_component.login/index.html";
 
-/// Any JSON value, a few levels deep, with the awkward parts: escapes, non-ASCII, big and
-/// negative numbers, empty containers, repeated keys.
-fn json() -> impl Strategy<Value = Json> {
+/// Any JSON value, a few levels deep, with the awkward parts: escapes, non-ASCII, numbers
+/// beyond 2^53, negative and fractional numbers, empty containers.
+fn json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
-        Just(Json::Null),
-        any::<bool>().prop_map(Json::from),
-        any::<u64>().prop_map(Json::from),
-        prop_oneof![
-            Just("-0".to_owned()),
-            Just("1e400".to_owned()),
-            Just("9007199254740993".to_owned()),
-            Just("-12.5E-3".to_owned()),
-        ]
-        .prop_map(|n| Json::parse(&n).expect("a valid JSON number")),
-        any::<String>().prop_map(Json::from),
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        prop::sample::select(vec![-0.0, 0.5, -12.5e-3, 25.0, 1e300]).prop_map(Value::from),
+        any::<String>().prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
-            prop::collection::vec(("[a-z_]{0,6}|\\PC{0,4}", inner), 0..6).prop_map(Json::Object),
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(("[a-z_]{0,6}|\\PC{0,4}", inner), 0..6)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
         ]
     })
 }
 
 /// JSON text: mostly valid (so that the shape checks behind the parser are reached), some of
-/// it mangled, some of it noise.
+/// it mangled, some of it noise, some of it what serde must refuse or bound: lone surrogates,
+/// numbers beyond 2^53 and beyond f64, nesting far past 128 levels.
 fn json_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        json().prop_map(|j| j.to_string()),
+        json().prop_map(|j| wire::to_text(&j)),
         (json(), any::<usize>(), any::<char>()).prop_map(|(j, at, c)| {
-            let mut text: Vec<char> = j.to_string().chars().collect();
+            let mut text: Vec<char> = wire::to_text(&j).chars().collect();
             let at = at % (text.len() + 1);
             text.insert(at, c);
             text.into_iter().collect()
         }),
         "\\PC{0,64}",
         "[\\[\\]{}\",:0-9a-z\\\\ ]{0,64}",
+        prop::sample::select(vec![
+            r#"{"user":"\ud800"}"#.to_owned(),
+            r#"{"expiry":9007199254740993,"exp":1e400}"#.to_owned(),
+            format!("{}1{}", "[".repeat(200), "]".repeat(200)),
+            format!(
+                r#"{{"token":{}}}"#,
+                "{\"a\":".repeat(300) + "1" + &"}".repeat(300)
+            ),
+        ]),
     ]
 }
 
-/// A JSON object with some of `fields` set to random values: shapes close to the real ones.
-fn object_with(fields: &'static [&'static str]) -> impl Strategy<Value = Json> {
-    prop::collection::vec((prop::sample::select(fields), json()), 0..fields.len() + 2)
-        .prop_map(|pairs| Json::object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))))
+/// JSON text of an object with some of `fields` set to random values, keys possibly repeated:
+/// shapes close to the real ones.
+fn object_with(fields: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop::collection::vec((prop::sample::select(fields), json()), 0..fields.len() + 2).prop_map(
+        |pairs| {
+            let members: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}:{}", wire::to_text(k), wire::to_text(v)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        },
+    )
+}
+
+/// A value from JSON text that parses (repeated keys: the last one wins, as in `JSON.parse`).
+fn value_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+fn theme() -> impl Strategy<Value = Theme> {
+    prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "base",
+                "primaryColor",
+                "backgroundColor",
+                "textColor",
+                "font",
+                "other",
+            ]),
+            "\\PC{0,20}",
+        ),
+        0..6,
+    )
+    .prop_map(|pairs| Theme::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
 }
 
 fn token_text() -> impl Strategy<Value = String> {
@@ -149,8 +187,8 @@ fn pending() -> impl Strategy<Value = PendingLogin> {
 proptest! {
     #[test]
     fn json_text_parses_or_is_refused_and_what_is_written_reads_back(text in json_text(), value in json()) {
-        let _ = Json::parse(&text);
-        prop_assert_eq!(Json::parse(&value.to_string()), Ok(value));
+        let _ = wire::from_text::<Value>(&text, usize::MAX);
+        prop_assert_eq!(wire::from_text::<Value>(&wire::to_text(&value), usize::MAX), Ok(value));
     }
 
     #[test]
@@ -180,7 +218,7 @@ proptest! {
             let _ = validate_callback(&params, &login, iss, NOW);
         }
         if let Ok(answer) = Answer::from_query(&query) {
-            let relayed = read_relay(&relay_value(&query, NOW), NOW);
+            let relayed = read_relay(&wire::to_text(&relay_value(&query, NOW)), NOW);
             prop_assert_eq!(relayed, Ok(answer));
         }
         let _ = read_relay(&query, NOW);
@@ -195,49 +233,70 @@ proptest! {
     }
 
     #[test]
-    fn id_tokens_are_checked_or_refused(parts in prop::collection::vec(json(), 3), raw in "[A-Za-z0-9_.=-]{0,200}", nonce in token_text(), refreshed in any::<bool>()) {
-        let jwt = parts.iter().map(|p| base64url_encode(p.to_string().as_bytes())).collect::<Vec<_>>().join(".");
+    fn id_tokens_are_checked_or_refused(
+        parts in prop::collection::vec(prop_oneof![json().prop_map(|j| wire::to_text(&j)), json_text(), object_with(&["alg", "iss", "aud", "azp", "exp", "iat", "sub", "nonce", "name", "email"])], 3),
+        raw in "[A-Za-z0-9_.=-]{0,200}",
+        nonce in token_text(),
+        refreshed in any::<bool>(),
+    ) {
+        let jwt = parts.iter().map(|p| base64url_encode(p.as_bytes())).collect::<Vec<_>>().join(".");
         let nonce = Secret::new(&nonce);
         let expected = Expected { issuer: "https://idp.example", client_id: "demo", nonce: &nonce, refreshed, now: NOW };
         for token in [jwt.as_str(), raw.as_str()] {
-            let _ = decode(token);
+            let _ = nonce_of(token);
             let _ = check_id_token(token, &expected);
         }
     }
 
     #[test]
-    fn token_responses_are_read_or_refused(body in prop_oneof![json(), object_with(&["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description"])], id_required in any::<bool>()) {
-        let _ = parse_token_response(&body, id_required);
+    fn token_responses_are_read_or_refused(body in prop_oneof![json().prop_map(|j| wire::to_text(&j)), object_with(&["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description"])], id_required in any::<bool>()) {
+        let _ = parse_token_response(&value_of(&body), id_required);
     }
 
     #[test]
     fn stored_sessions_are_read_or_refused_and_round_trip(text in json_text(), shaped in object_with(&["user", "email", "token", "refresh_token", "scopes", "login_id_token", "binding", "sealed"]), written in session()) {
         let _ = Session::from_stored(&text);
-        let _ = Session::from_stored(&shaped.to_string());
+        let _ = Session::from_stored(&shaped);
         let _ = observe(Some(&text), NOW);
         prop_assert_eq!(Session::from_stored(&written.to_stored()), Ok(written));
     }
 
     #[test]
-    fn pending_logins_are_read_or_refused_and_round_trip(shaped in object_with(&["state", "nonce", "verifier", "issuer", "client_id", "redirect_uri", "scope", "audience", "created_at", "return_to", "binding"]), written in pending()) {
-        let _ = PendingLogin::from_json(&shaped);
-        prop_assert_eq!(PendingLogin::from_json(&written.to_json()), Ok(written));
+    fn pending_logins_are_read_or_refused_and_round_trip(shaped in object_with(&["state", "nonce", "verifier", "issuer", "client_id", "redirect_uri", "scope", "audience", "created_at", "return_to", "binding"]), text in json_text(), written in pending()) {
+        let _ = PendingLogin::from_stored(&shaped);
+        let _ = PendingLogin::from_stored(&text);
+        prop_assert_eq!(PendingLogin::from_stored(&written.to_stored()), Ok(written));
     }
 
     #[test]
-    fn render_args_and_messages_are_read_or_refused(
-        args in object_with(&["issuer", "client_id", "scope", "audience", "redirect_uri", "heartbeat_s", "events", "challenge", "refresh", "end_session", "end_session_method", "hostname", "mode", "prompt", "command", "sealed", "ack", "verified"]),
-        message in prop_oneof![json(), object_with(&["isStreamlitMessage", "type", "args", "dfs", "theme", "disabled"])],
-        answer in prop_oneof![json(), object_with(&["type", "query", "state"])],
+    fn leases_and_bindings_are_read_or_refused_and_round_trip(text in json_text(), owner in "\\PC{1,20}", now in 0..=wire::MAX_SAFE_INT - lease::LEASE_S, written in binding(), shaped in object_with(&["key_id", "salt"])) {
+        let _ = lease::is_lapsed(&text, NOW);
+        let stored = wire::to_text(&lease::lease_value(&owner, now));
+        prop_assert!(lease::holds(Some(&stored), &owner, now));
+        let _ = Binding::from_json(&value_of(&shaped));
+        prop_assert_eq!(Binding::from_json(&wire::to_value(&written)), Ok(written));
+    }
+
+    #[test]
+    fn render_args_and_messages_are_read_or_refused_and_round_trip(
+        args in object_with(&["issuer", "client_id", "scope", "audience", "redirect_uri", "heartbeat_s", "events", "challenge", "refresh", "end_session", "end_session_method", "hostname", "mode", "prompt", "login_options", "command", "sealed", "ack", "verified"]),
+        message in prop_oneof![json().prop_map(|j| wire::to_text(&j)), object_with(&["isStreamlitMessage", "type", "args", "dfs", "theme", "disabled"])],
+        answer in prop_oneof![json().prop_map(|j| wire::to_text(&j)), object_with(&["type", "query", "state"])],
         stored in "\\PC{0,60}",
+        theme in prop::option::of(theme()),
+        disabled in any::<bool>(),
     ) {
+        let args = value_of(&args);
         let _ = LoginConfig::from_args(&args, PAGE);
         let _ = command::from_args(&args);
         let _ = confidential::sealed_from_args(&args);
         let _ = events::ack_from_args(&args);
-        let _ = Inbound::parse(&message);
-        let _ = read_message(&answer);
+        let _ = Inbound::parse(&value_of(&message));
+        let _ = read_message(&value_of(&answer));
         let _ = lease::is_lapsed(&stored, NOW);
         let _ = lease::may_take(Some(&stored), "me", NOW);
+        let args = if args.is_object() { args } else { Value::Object(Default::default()) };
+        let render = Inbound::Render(Render { args, disabled, theme });
+        prop_assert_eq!(Inbound::parse(&render.to_json()), Ok(render));
     }
 }

@@ -11,13 +11,13 @@ use streamlit_component::browser::host::HostLink;
 use streamlit_component::browser::messaging::{listen, read_event, Listener, Peer, Refusal};
 use streamlit_component::browser::storage::{self, Store};
 use streamlit_component::browser::{crypto, page, resize, style};
-use streamlit_component::json::Json;
 use streamlit_component::login::{Controller, LoginView};
 use streamlit_component::origin::OriginPolicy;
 use streamlit_component::pkce;
 use streamlit_component::protocol::{Inbound, Outbound, ProtocolError, Render};
-use streamlit_component::session::{storage_key, KeyKind};
+use streamlit_component::session::{storage_key, KeyKind, Session};
 use streamlit_component::theme::Theme;
+use streamlit_component::wire::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -106,7 +106,7 @@ fn a_render_from_the_parent_at_a_trusted_origin_is_read() {
         panic!("render should be read")
     };
     assert_eq!(
-        render.args.get("greeting").and_then(Json::as_str),
+        render.args.get("greeting").and_then(Value::as_str),
         Some("hi")
     );
 }
@@ -220,8 +220,7 @@ async fn the_host_link_sends_ready_height_and_value_as_objects_to_the_parent() {
     let (host, _listener) = HostLink::connect(&window(), window(), |_| {}).unwrap();
     host.ready().unwrap();
     host.set_height(25).unwrap();
-    host.set_value(Json::object([("k", Json::from("v"))]))
-        .unwrap();
+    host.set_value(json!({"k": "v"})).unwrap();
     assert!(
         eventually(|| heard.borrow().len() == 3).await,
         "three messages arrive"
@@ -231,7 +230,7 @@ async fn the_host_link_sends_ready_height_and_value_as_objects_to_the_parent() {
         vec![
             Outbound::ComponentReady { api_version: 1 },
             Outbound::SetFrameHeight(25),
-            Outbound::SetComponentValue(Json::object([("k", Json::from("v"))])),
+            Outbound::SetComponentValue(json!({"k": "v"})),
         ]
     );
 }
@@ -322,11 +321,12 @@ async fn the_height_observer_reports_each_new_height_once() {
 }
 
 /// A session as the popup stores it, for `client_id`, expiring `ttl_s` from now.
-fn stored_session(ttl_s: u64) -> String {
+fn stored_session(ttl_s: u64) -> Session {
     let expiry = page::now_s() + ttl_s;
-    format!(
+    let text = format!(
         r#"{{"user":"Alice Example","email":"alice@example.com","token":{{"value":"a.b.c","value_id_token":"i.d.t","expiry":{expiry}}},"scopes":["openid"],"binding":{{"key_id":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","salt":"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI"}}}}"#
-    )
+    );
+    Session::from_stored(&text).expect("a valid stored session")
 }
 
 fn session_key(client_id: &str) -> String {
@@ -349,7 +349,7 @@ struct Mounted {
 impl Mounted {
     fn render(&self, args: &str, disabled: bool) {
         self.controller.render(&Render {
-            args: Json::parse(args).unwrap(),
+            args: serde_json::from_str(args).unwrap(),
             disabled,
             theme: Some(Theme::dark()),
         });
@@ -368,7 +368,7 @@ impl Mounted {
     }
 
     /// The events sent so far: (name, data).
-    fn events(&self) -> Vec<(String, Json)> {
+    fn events(&self) -> Vec<(String, Value)> {
         self.heard
             .borrow()
             .iter()
@@ -385,7 +385,7 @@ impl Mounted {
     fn has_event(&self, name: &str, field: &str, value: &str) -> bool {
         self.events()
             .iter()
-            .any(|(n, d)| n == name && d.get(field).and_then(Json::as_str) == Some(value))
+            .any(|(n, d)| n == name && d.get(field).and_then(Value::as_str) == Some(value))
     }
 }
 
@@ -469,9 +469,15 @@ async fn the_watcher_follows_the_stored_session_and_tells_python() {
 async fn each_envelope_grows_seq_and_carries_the_unacknowledged_ones() {
     let c = mount_login();
     c.render(&config("envelope", ""), false);
-    local().set(&session_key("envelope"), "{corrupt").unwrap();
+    // Written raw, as another script on the origin could.
+    window()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .set_item(&session_key("envelope"), "{corrupt")
+        .unwrap();
     assert!(eventually_long(|| c.has_event("onError", "code", "corrupt_session")).await);
-    let values: Vec<Json> = c
+    let values: Vec<Value> = c
         .heard
         .borrow()
         .iter()
@@ -482,12 +488,12 @@ async fn each_envelope_grows_seq_and_carries_the_unacknowledged_ones() {
         .collect();
     let seqs: Vec<u64> = values
         .iter()
-        .map(|v| v.get("seq").and_then(Json::as_u64).unwrap())
+        .map(|v| v.get("seq").and_then(Value::as_u64).unwrap())
         .collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     let last = values.last().unwrap();
-    assert_eq!(last.get("source").and_then(Json::as_str), Some("login"));
-    let Some(Json::Array(backlog)) = last.get("backlog") else {
+    assert_eq!(last.get("source").and_then(Value::as_str), Some("login"));
+    let Some(Value::Array(backlog)) = last.get("backlog") else {
         panic!("no backlog")
     };
     assert_eq!(backlog.len(), values.len() - 1, "nothing acknowledged yet");
@@ -518,11 +524,11 @@ async fn each_envelope_grows_seq_and_carries_the_unacknowledged_ones() {
     };
     assert_eq!(
         next.get("backlog"),
-        Some(&Json::Array(vec![])),
+        Some(&Value::Array(vec![])),
         "acknowledged events are dropped"
     );
     assert_eq!(
-        next.get("source").and_then(Json::as_str),
+        next.get("source").and_then(Value::as_str),
         Some("mine"),
         "the key names the source"
     );
@@ -542,7 +548,7 @@ async fn names_outside_the_allowed_list_become_on_error() {
     let events = c.events();
     let refused = events.iter().find(|(n, _)| n == "onError").unwrap();
     assert_eq!(
-        refused.1.get("event").and_then(Json::as_str),
+        refused.1.get("event").and_then(Value::as_str),
         Some("onActionRequest")
     );
     assert!(!events.iter().any(|(n, _)| n == "onActionRequest"));
@@ -658,7 +664,7 @@ async fn an_interval_ticks_until_dropped() {
 }
 
 /// Verifies `signature` over `message` with the public JWK of a proof, through `crypto.subtle`.
-async fn verifies(jwk: &Json, message: &str, signature: &[u8]) -> bool {
+async fn verifies(jwk: &Value, message: &str, signature: &[u8]) -> bool {
     let subtle = window().crypto().unwrap().subtle();
     let algorithm = js(r#"{"name":"ECDSA","namedCurve":"P-256","hash":"SHA-256"}"#);
     let usages = js_sys::Array::of1(&"verify".into());
@@ -720,12 +726,12 @@ async fn a_login_key_stays_in_indexeddb_unexportable_and_its_proofs_verify() {
         .await
         .unwrap();
     assert_eq!(
-        proof.get("challenge").and_then(Json::as_str),
+        proof.get("challenge").and_then(Value::as_str),
         Some(challenge.as_str())
     );
     let jwk = proof.get("jwk").unwrap().clone();
     let signature =
-        base64url_decode(proof.get("signature").and_then(Json::as_str).unwrap()).unwrap();
+        base64url_decode(proof.get("signature").and_then(Value::as_str).unwrap()).unwrap();
     assert_eq!(signature.len(), 64, "IEEE P1363 r || s");
     assert!(jwk.get("d").is_none(), "no private part in the proof");
     assert!(verifies(&jwk, &message, &signature).await);

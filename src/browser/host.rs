@@ -4,9 +4,9 @@
 
 use crate::browser::messaging::{listen, Listener, Peer, Refusal};
 use crate::browser::page;
-use crate::json::Json;
 use crate::origin::OriginPolicy;
 use crate::protocol::{Inbound, Outbound, API_VERSION};
+use crate::wire::Value;
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
@@ -55,7 +55,7 @@ impl HostLink {
     }
 
     /// `streamlit:setComponentValue`: the value Python's call returns on the next rerun.
-    pub fn set_value(&self, value: Json) -> Result<(), JsValue> {
+    pub fn set_value(&self, value: Value) -> Result<(), JsValue> {
         self.send(Outbound::SetComponentValue(value))
     }
 

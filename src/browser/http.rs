@@ -1,7 +1,7 @@
 //! `fetch` for the provider's JSON endpoints: GET the discovery document, POST a form to the
-//! token endpoint. Bodies are read as text and parsed by our own JSON parser, size-limited.
+//! token endpoint. Bodies are read as text, size-limited, then parsed (`crate::wire`).
 
-use crate::json::Json;
+use crate::wire::{self, Value};
 use std::fmt;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -40,7 +40,7 @@ pub struct JsonResponse {
     /// The HTTP status.
     pub status: u16,
     /// The parsed body.
-    pub body: Json,
+    pub body: Value,
 }
 
 async fn send(window: &Window, url: &str, init: &RequestInit) -> Result<JsonResponse, HttpError> {
@@ -63,9 +63,8 @@ async fn send(window: &Window, url: &str, init: &RequestInit) -> Result<JsonResp
         .await
         .map_err(network)?
         .as_string()
-        .filter(|t| t.len() <= MAX_BODY_LEN)
         .ok_or(HttpError::NotJson(status))?;
-    let body = Json::parse(&text).map_err(|_| HttpError::NotJson(status))?;
+    let body = wire::from_text(&text, MAX_BODY_LEN).map_err(|_| HttpError::NotJson(status))?;
     Ok(JsonResponse { status, body })
 }
 

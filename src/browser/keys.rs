@@ -4,7 +4,7 @@
 
 use crate::binding::{nonce_from_digest, proof_json, signed_message, Binding, PublicKey};
 use crate::browser::crypto;
-use crate::json::Json;
+use crate::wire::Value;
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -50,13 +50,7 @@ impl KeyPair {
             .subtle()
             .export_key("jwk", &self.part("publicKey")?)?;
         let jwk = JsFuture::from(promise).await?;
-        let field = |name: &str| {
-            Reflect::get(&jwk, &name.into())
-                .ok()
-                .and_then(|v| v.as_string())
-                .map_or(Json::Null, Json::from)
-        };
-        let json = Json::object(["kty", "crv", "x", "y"].map(|name| (name, field(name))));
+        let json: Value = serde_wasm_bindgen::from_value(jwk)?;
         PublicKey::from_jwk(&json).map_err(|e| JsValue::from_str(&e.to_string()))
     }
 
@@ -198,7 +192,7 @@ pub async fn prove(
     binding: &Binding,
     challenge: &str,
     (issuer, client_id): (&str, &str),
-) -> Result<(KeyPair, Json), ProofError> {
+) -> Result<(KeyPair, Value), ProofError> {
     let message = signed_message(challenge, issuer, client_id);
     let pair = match cached {
         Some(pair) => pair,

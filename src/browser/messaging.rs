@@ -2,9 +2,10 @@
 //! read.
 
 pub use crate::browser::listener::Listener;
-use crate::json::Json;
 use crate::origin::OriginPolicy;
 use crate::protocol::ProtocolError;
+use crate::wire::{self, Value};
+use serde::Serialize;
 use std::fmt;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Window};
@@ -43,21 +44,26 @@ impl fmt::Display for Refusal {
 }
 
 /// The data of a message event as JSON, through the browser's own serializer.
-pub(crate) fn event_json(event: &MessageEvent) -> Result<Json, Refusal> {
+pub(crate) fn event_json(event: &MessageEvent) -> Result<Value, Refusal> {
+    // Through JSON text, not straight from the JS value: its length bounds the work before
+    // any parsing, and serde_json bounds the nesting.
     let text = js_sys::JSON::stringify(&event.data())
         .map_err(|_| Refusal::Unreadable("data cannot be serialized".into()))?;
     let text = text
         .as_string()
         .ok_or_else(|| Refusal::Unreadable("data is undefined".into()))?;
-    Json::parse(&text).map_err(|e| Refusal::Unreadable(e.to_string()))
+    wire::from_text(&text, MAX_MESSAGE_LEN).map_err(|e| Refusal::Unreadable(e.to_string()))
 }
+
+/// Longest message read, as JSON text; a larger one is refused unparsed.
+pub const MAX_MESSAGE_LEN: usize = 256 * 1024;
 
 /// Checks a message event against the expected peer and origin policy, then parses it.
 pub fn read_event<T>(
     event: &MessageEvent,
     peer: &JsValue,
     policy: &OriginPolicy,
-    parse: fn(&Json) -> Result<T, ProtocolError>,
+    parse: fn(&Value) -> Result<T, ProtocolError>,
 ) -> Result<T, Refusal> {
     let from_peer = event
         .source()
@@ -78,7 +84,7 @@ pub fn listen<T: 'static>(
     window: &Window,
     peer: JsValue,
     policy: OriginPolicy,
-    parse: fn(&Json) -> Result<T, ProtocolError>,
+    parse: fn(&Value) -> Result<T, ProtocolError>,
     mut handle: impl FnMut(Result<T, Refusal>) + 'static,
 ) -> Result<Listener, JsValue> {
     Listener::add(window, "message", move |event: MessageEvent| {
@@ -108,8 +114,10 @@ impl Peer {
     }
 
     /// Posts `message` as a plain object (not a string), as Streamlit expects.
-    pub fn send(&self, message: &Json) -> Result<(), JsValue> {
-        let value = js_sys::JSON::parse(&message.to_string())?;
+    pub fn send(&self, message: &impl Serialize) -> Result<(), JsValue> {
+        // Maps become plain objects, as `JSON.parse` would make them.
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let value = message.serialize(&serializer)?;
         self.window.post_message(&value, &self.target_origin)
     }
 }

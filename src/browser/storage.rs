@@ -1,9 +1,14 @@
 //! localStorage: the session, a same-tab login's pending login, answers relayed by a login
 //! window and the refresh lease live there, shared by the iframe, the popup and every other
 //! tab of the app.
+//!
+//! gloo-storage writes the values (typed, serialized with serde) and removes them; reads take
+//! the raw text, so that its size is checked before it is parsed (`crate::wire`).
 
 use crate::browser::listener::Listener;
 use crate::session::is_our_key;
+use gloo_storage::{LocalStorage, Storage as _};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -19,6 +24,8 @@ pub type StorageListener = Listener<StorageEvent>;
 /// it.
 #[derive(Clone, Debug)]
 enum Backend {
+    /// The origin's localStorage, known to be open (`LocalStorage::raw` would throw where the
+    /// browser blocks it).
     Local(Storage),
     Memory(Rc<RefCell<BTreeMap<String, String>>>),
 }
@@ -58,12 +65,14 @@ impl Store {
         }
     }
 
-    /// Stores `value` under `key`.
-    pub fn set(&self, key: &str, value: &str) -> Result<(), JsValue> {
+    /// Stores `value` under `key`, as JSON (fails when the storage is full).
+    pub fn set(&self, key: &str, value: &impl Serialize) -> Result<(), JsValue> {
         match &self.backend {
-            Backend::Local(storage) => storage.set_item(key, value),
+            Backend::Local(_) => LocalStorage::set(key, value)
+                .map_err(|e| JsValue::from_str(&format!("storage: {e}"))),
             Backend::Memory(map) => {
-                map.borrow_mut().insert(key.to_owned(), value.to_owned());
+                map.borrow_mut()
+                    .insert(key.to_owned(), crate::wire::to_text(value));
                 Ok(())
             }
         }
@@ -72,9 +81,7 @@ impl Store {
     /// Removes `key` (nothing happens when it is absent).
     pub fn remove(&self, key: &str) {
         match &self.backend {
-            Backend::Local(storage) => {
-                let _ = storage.remove_item(key);
-            }
+            Backend::Local(_) => LocalStorage::delete(key),
             Backend::Memory(map) => {
                 map.borrow_mut().remove(key);
             }
@@ -85,7 +92,7 @@ impl Store {
     pub fn ours(&self) -> Vec<(String, String)> {
         let keys: Vec<String> = match &self.backend {
             Backend::Local(storage) => {
-                let count = storage.length().unwrap_or(0);
+                let count = LocalStorage::length();
                 (0..count)
                     .filter_map(|i| storage.key(i).ok().flatten())
                     .collect()

@@ -13,10 +13,7 @@ impl Controller {
                 .map(|l| l.pending.client.redirect_uri.clone())
         };
         self.end_login(true);
-        self.emit(
-            ON_ACTION_REQUEST,
-            Json::object([("action", Json::from("cancel_login"))]),
-        );
+        self.emit(ON_ACTION_REQUEST, wire::json!({"action": "cancel_login"}));
         // The usual reason to cancel a login that went nowhere: the provider refused this
         // app's redirect URI on its own page, which the component cannot see.
         if let Some(uri) = redirect_uri {
@@ -83,11 +80,11 @@ impl Controller {
             view.say(None);
             view.own_tab.set(None);
         }
-        let mut action = vec![("action", Json::from("login"))];
+        let mut action = wire::json!({"action": "login"});
         if same_tab {
-            action.push(("window", Json::from("same_tab")));
+            action["window"] = wire::Value::from("same_tab");
         }
-        self.emit(ON_ACTION_REQUEST, Json::object(action));
+        self.emit(ON_ACTION_REQUEST, action);
         self.show();
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -176,7 +173,7 @@ impl Controller {
             }
             let stored = inner
                 .key(KeyKind::Pending)
-                .map(|k| inner.store.set(&k, &pending.to_json().to_string()));
+                .map(|k| inner.store.set(&k, &pending));
             if !matches!(stored, Some(Ok(()))) {
                 return Err(Failure::new(
                     "popup_blocked",

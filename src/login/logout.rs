@@ -6,10 +6,7 @@ use super::*;
 impl Controller {
     pub(super) fn logout(&self, command: Option<Command>) {
         if command.is_none() {
-            self.emit(
-                ON_ACTION_REQUEST,
-                Json::object([("action", Json::from("logout"))]),
-            );
+            self.emit(ON_ACTION_REQUEST, wire::json!({"action": "logout"}));
         }
         let failure = {
             let inner = self.0.borrow();

@@ -41,7 +41,7 @@ impl Controller {
         &self,
         challenge: &str,
         binding: &crate::binding::Binding,
-    ) -> Result<Json, keys::ProofError> {
+    ) -> Result<wire::Value, keys::ProofError> {
         let (window, cached, issuer, client_id) = {
             let inner = self.0.borrow();
             let config = inner.config.as_ref().ok_or(keys::ProofError::Crypto)?;
@@ -136,7 +136,7 @@ impl Controller {
                     let inner = self.0.borrow();
                     inner
                         .key(KeyKind::Session)
-                        .map(|key| inner.store.set(&key, &session.to_stored()))
+                        .map(|key| inner.store.set(&key, &session))
                 };
                 {
                     let mut inner = self.0.borrow_mut();

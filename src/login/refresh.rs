@@ -179,7 +179,7 @@ impl Controller {
             return Ok(());
         }
         let key = storage_key(KeyKind::Session, &config.issuer, &config.client.client_id);
-        store.set(&key, &refreshed.to_stored()).map_err(|_| {
+        store.set(&key, &refreshed).map_err(|_| {
             keep(Failure::new(
                 "storage_unavailable",
                 "the session cannot be stored",

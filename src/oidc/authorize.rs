@@ -5,9 +5,10 @@ use super::discovery::ProviderMetadata;
 use super::{ProviderError, UnixSeconds};
 use crate::binding::Binding;
 use crate::encoding::form_encode;
-use crate::json::Json;
 use crate::pkce;
 use crate::secret::Secret;
+use crate::wire::{self, Int, Text};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How long a pending login stays valid (RFC 9700 §4.2.4: state must expire).
@@ -41,7 +42,8 @@ impl ClientConfig {
 /// keeps it in memory while the popup is at the provider; a same-tab login (no popup possible)
 /// stores it in localStorage, where the callback page finds it by its state. Deleted on first
 /// use.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "StoredPending")]
 pub struct PendingLogin {
     /// The `state` sent; the callback must return it.
     pub state: Secret,
@@ -73,78 +75,84 @@ pub enum PendingError {
     BadVerifier(pkce::PkceError),
 }
 
+/// A pending login as stored: flat, every text required to be non-empty.
+#[derive(Serialize, Deserialize)]
+struct StoredPending {
+    state: Text,
+    nonce: Text,
+    verifier: Text,
+    issuer: Text,
+    client_id: Text,
+    redirect_uri: Text,
+    scope: Text,
+    #[serde(default)]
+    audience: Option<Text>,
+    created_at: Int,
+    #[serde(default)]
+    return_to: Option<Text>,
+    #[serde(default)]
+    binding: Option<Binding>,
+}
+
+/// The fields of [`StoredPending`], to name the one serde refused.
+const PENDING_FIELDS: [&str; 11] = [
+    "state",
+    "nonce",
+    "verifier",
+    "issuer",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "audience",
+    "created_at",
+    "return_to",
+    "binding",
+];
+
+impl From<PendingLogin> for StoredPending {
+    fn from(login: PendingLogin) -> StoredPending {
+        let text = |secret: Secret| Text(secret.expose().to_owned());
+        StoredPending {
+            state: text(login.state),
+            nonce: text(login.nonce),
+            verifier: text(login.verifier),
+            issuer: Text(login.issuer),
+            client_id: Text(login.client.client_id),
+            redirect_uri: Text(login.client.redirect_uri),
+            scope: Text(login.client.scope),
+            audience: login.client.audience.map(Text),
+            created_at: Int(login.created_at),
+            return_to: login.return_to.map(Text),
+            binding: login.binding,
+        }
+    }
+}
+
 impl PendingLogin {
     /// The pending login as stored.
-    pub fn to_json(&self) -> Json {
-        Json::object([
-            ("state", Json::from(self.state.expose())),
-            ("nonce", Json::from(self.nonce.expose())),
-            ("verifier", Json::from(self.verifier.expose())),
-            ("issuer", Json::from(self.issuer.as_str())),
-            ("client_id", Json::from(self.client.client_id.as_str())),
-            (
-                "redirect_uri",
-                Json::from(self.client.redirect_uri.as_str()),
-            ),
-            ("scope", Json::from(self.client.scope.as_str())),
-            (
-                "audience",
-                self.client
-                    .audience
-                    .as_deref()
-                    .map_or(Json::Null, Json::from),
-            ),
-            ("created_at", Json::from(self.created_at)),
-            (
-                "return_to",
-                self.return_to.as_deref().map_or(Json::Null, Json::from),
-            ),
-            (
-                "binding",
-                self.binding.as_ref().map_or(Json::Null, Binding::to_json),
-            ),
-        ])
+    pub fn to_stored(&self) -> String {
+        wire::to_text(self)
     }
 
-    /// Reads a stored pending login: untrusted input, every field checked.
-    pub fn from_json(stored: &Json) -> Result<PendingLogin, PendingError> {
-        let text = |name: &'static str| {
-            stored
-                .get(name)
-                .and_then(Json::as_str)
-                .filter(|s| !s.is_empty())
-                .ok_or(PendingError::Malformed(name))
-        };
-        let verifier = text("verifier")?;
-        pkce::check_verifier(verifier).map_err(PendingError::BadVerifier)?;
+    /// Reads a stored pending login: untrusted input, size-limited, every field checked.
+    pub fn from_stored(stored: &str) -> Result<PendingLogin, PendingError> {
+        let stored: StoredPending = wire::from_text(stored, crate::session::MAX_STORED_LEN)
+            .map_err(|e| PendingError::Malformed(e.field_in(&PENDING_FIELDS, "verifier")))?;
+        pkce::check_verifier(&stored.verifier.0).map_err(PendingError::BadVerifier)?;
         Ok(PendingLogin {
-            state: Secret::new(text("state")?),
-            nonce: Secret::new(text("nonce")?),
-            verifier: Secret::new(verifier),
-            issuer: text("issuer")?.to_owned(),
+            state: Secret::new(stored.state.0),
+            nonce: Secret::new(stored.nonce.0),
+            verifier: Secret::new(stored.verifier.0),
+            issuer: stored.issuer.0,
             client: ClientConfig {
-                client_id: text("client_id")?.to_owned(),
-                redirect_uri: text("redirect_uri")?.to_owned(),
-                scope: text("scope")?.to_owned(),
-                audience: match stored.get_present("audience") {
-                    None => None,
-                    Some(_) => Some(text("audience")?.to_owned()),
-                },
+                client_id: stored.client_id.0,
+                redirect_uri: stored.redirect_uri.0,
+                scope: stored.scope.0,
+                audience: stored.audience.map(|a| a.0),
             },
-            created_at: stored
-                .get("created_at")
-                .and_then(Json::as_u64)
-                .ok_or(PendingError::Malformed("created_at"))?,
-            return_to: match stored.get_present("return_to") {
-                None => None,
-                Some(_) => Some(text("return_to")?.to_owned()),
-            },
-            binding: match stored.get_present("binding") {
-                None => None,
-                Some(json) => {
-                    Some(Binding::from_json(json).map_err(|_| PendingError::Malformed("binding"))?)
-                }
-            },
+            created_at: stored.created_at.0,
+            return_to: stored.return_to.map(|r| r.0),
+            binding: stored.binding,
         })
     }
 

@@ -5,8 +5,9 @@
 
 use super::UnixSeconds;
 use crate::encoding::base64url_decode;
-use crate::json::Json;
 use crate::secret::Secret;
+use crate::wire::{self, Int, WireError};
+use serde::Deserialize;
 use std::fmt;
 
 /// Longest JWT accepted; a larger one is refused before decoding.
@@ -126,18 +127,79 @@ impl fmt::Display for ClaimsError {
     }
 }
 
-fn segment(text: &str, part: &'static str) -> Result<Json, ClaimsError> {
-    let bytes = base64url_decode(text).map_err(|_| ClaimsError::Malformed(part))?;
-    let text = String::from_utf8(bytes).map_err(|_| ClaimsError::Malformed(part))?;
-    let json = Json::parse(&text).map_err(|_| ClaimsError::Malformed(part))?;
-    match json {
-        Json::Object(_) => Ok(json),
-        _ => Err(ClaimsError::Malformed(part)),
+/// The JOSE header's fields this client reads.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    alg: Option<String>,
+}
+
+/// `aud`: one audience or several.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The ID token claims this client reads; the others are ignored. A claim present twice is
+/// refused, not resolved.
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(default)]
+    iss: Option<String>,
+    #[serde(default)]
+    aud: Option<Audience>,
+    #[serde(default)]
+    azp: Option<String>,
+    #[serde(default)]
+    exp: Option<Int>,
+    #[serde(default)]
+    iat: Option<Int>,
+    #[serde(default)]
+    sub: Option<String>,
+    #[serde(default)]
+    nonce: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    preferred_username: Option<String>,
+}
+
+/// The error a claim of the wrong type (or given twice) is: the one its check would give.
+fn payload_error(error: &WireError) -> ClaimsError {
+    let names = [
+        "iss",
+        "aud",
+        "azp",
+        "exp",
+        "iat",
+        "sub",
+        "nonce",
+        "name",
+        "email",
+        "preferred_username",
+    ];
+    match error.field_in(&names, "payload") {
+        "iss" => ClaimsError::InvalidIssuer,
+        "azp" => ClaimsError::InvalidAuthorizedParty,
+        "exp" => ClaimsError::MissingExpiry,
+        "sub" => ClaimsError::MissingSubject,
+        "nonce" => ClaimsError::InvalidNonce,
+        other => ClaimsError::Malformed(other),
     }
 }
 
+/// A base64url segment's JSON text.
+fn segment_text(text: &str, part: &'static str) -> Result<String, ClaimsError> {
+    let bytes = base64url_decode(text).map_err(|_| ClaimsError::Malformed(part))?;
+    String::from_utf8(bytes).map_err(|_| ClaimsError::Malformed(part))
+}
+
 /// Splits a compact JWS and decodes its header and payload; the signature is not checked here.
-pub fn decode(jwt: &str) -> Result<(Json, Json), ClaimsError> {
+fn decode(jwt: &str) -> Result<(Header, Payload), ClaimsError> {
     if jwt.len() > MAX_JWT_LEN {
         return Err(ClaimsError::TooLarge);
     }
@@ -147,21 +209,20 @@ pub fn decode(jwt: &str) -> Result<(Json, Json), ClaimsError> {
     else {
         return Err(ClaimsError::Malformed("structure"));
     };
-    Ok((segment(header, "header")?, segment(payload, "payload")?))
+    let header: Header =
+        wire::from_text(&segment_text(header, "header")?, MAX_JWT_LEN).map_err(|e| match e {
+            WireError::Field { .. } if e.top_field() == Some("alg") => ClaimsError::Unsigned,
+            _ => ClaimsError::Malformed("header"),
+        })?;
+    let payload = wire::from_text(&segment_text(payload, "payload")?, MAX_JWT_LEN)
+        .map_err(|e| payload_error(&e))?;
+    Ok((header, payload))
 }
 
 /// The `nonce` claim of a token already stored (the one a refreshed ID token must repeat).
 pub fn nonce_of(jwt: &str) -> Option<Secret> {
     let (_, claims) = decode(jwt).ok()?;
-    claims.get("nonce")?.as_str().map(Secret::new)
-}
-
-fn optional_text(claims: &Json, name: &'static str) -> Result<Option<String>, ClaimsError> {
-    match claims.get_present(name) {
-        None => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ClaimsError::Malformed(name)),
-    }
+    claims.nonce.map(Secret::new)
 }
 
 /// The time an ID token is checked at. The token comes straight from the token endpoint, so its
@@ -179,35 +240,29 @@ pub fn check_time(issued_at: Option<UnixSeconds>, now: UnixSeconds) -> UnixSecon
 /// Checks an ID token's claims in the order of OpenID Connect Core §3.1.3.7 and returns them.
 pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, ClaimsError> {
     let (header, claims) = decode(jwt)?;
-    match header.get("alg").and_then(Json::as_str) {
+    match header.alg.as_deref() {
         None => return Err(ClaimsError::Unsigned),
         Some(alg) if alg.eq_ignore_ascii_case("none") => return Err(ClaimsError::Unsigned),
         Some(_) => {}
     }
-    if claims.get("iss").and_then(Json::as_str) != Some(expected.issuer) {
+    if claims.iss.as_deref() != Some(expected.issuer) {
         return Err(ClaimsError::InvalidIssuer);
     }
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Json::String(aud)) => vec![aud.as_str()],
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(|a| a.as_str().ok_or(ClaimsError::Malformed("aud")))
-            .collect::<Result<_, _>>()?,
-        _ => return Err(ClaimsError::InvalidAudience),
+    let audiences: Vec<&str> = match &claims.aud {
+        Some(Audience::One(aud)) => vec![aud.as_str()],
+        Some(Audience::Many(items)) => items.iter().map(String::as_str).collect(),
+        None => return Err(ClaimsError::InvalidAudience),
     };
     if !audiences.contains(&expected.client_id) {
         return Err(ClaimsError::InvalidAudience);
     }
-    match claims.get("azp").and_then(Json::as_str) {
+    match claims.azp.as_deref() {
         Some(azp) if azp != expected.client_id => return Err(ClaimsError::InvalidAuthorizedParty),
         None if audiences.len() > 1 => return Err(ClaimsError::InvalidAuthorizedParty),
         _ => {}
     }
-    let expires_at = claims
-        .get("exp")
-        .and_then(Json::as_u64)
-        .ok_or(ClaimsError::MissingExpiry)?;
-    let issued_at = claims.get("iat").and_then(Json::as_u64);
+    let expires_at = claims.exp.ok_or(ClaimsError::MissingExpiry)?.0;
+    let issued_at = claims.iat.map(|iat| iat.0);
     let now = check_time(issued_at, expected.now);
     if expires_at.saturating_add(LEEWAY_S) <= now {
         return Err(ClaimsError::Expired);
@@ -215,14 +270,11 @@ pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, Cl
     if issued_at.is_some_and(|iat| iat > now.saturating_add(LEEWAY_S)) {
         return Err(ClaimsError::IssuedInFuture);
     }
-    let subject = claims
-        .get("sub")
-        .and_then(Json::as_str)
-        .filter(|s| !s.is_empty());
-    let subject = subject.ok_or(ClaimsError::MissingSubject)?.to_owned();
-    match claims.get_present("nonce") {
+    let subject = claims.sub.filter(|s| !s.is_empty());
+    let subject = subject.ok_or(ClaimsError::MissingSubject)?;
+    match claims.nonce {
         None if expected.refreshed => {}
-        nonce if nonce.and_then(Json::as_str) != Some(expected.nonce.expose()) => {
+        nonce if nonce.as_deref() != Some(expected.nonce.expose()) => {
             return Err(ClaimsError::InvalidNonce)
         }
         _ => {}
@@ -231,9 +283,9 @@ pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, Cl
         issuer: expected.issuer.to_owned(),
         subject,
         expires_at,
-        name: optional_text(&claims, "name")?,
-        email: optional_text(&claims, "email")?,
-        preferred_username: optional_text(&claims, "preferred_username")?,
+        name: claims.name,
+        email: claims.email,
+        preferred_username: claims.preferred_username,
     })
 }
 

@@ -2,8 +2,9 @@
 //! configured issuer before anything else is done with it.
 
 use super::is_secure_url;
-use crate::json::Json;
 use crate::pkce;
+use crate::wire::{self, Value};
+use serde::Deserialize;
 use std::fmt;
 
 /// What this client needs from the provider's metadata.
@@ -76,59 +77,87 @@ pub fn discovery_url(issuer: &str) -> String {
     )
 }
 
-fn lists(document: &Json, field: &str, wanted: &str) -> bool {
-    match document.get(field) {
-        Some(Json::Array(items)) => items.iter().any(|item| item.as_str() == Some(wanted)),
-        _ => false,
-    }
+/// The discovery document's fields this client reads; the others are ignored.
+#[derive(Deserialize)]
+struct Document {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    jwks_uri: String,
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
+    /// Anything but `true` means "not supported".
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: Option<Value>,
+    #[serde(default)]
+    code_challenge_methods_supported: Option<Vec<Value>>,
+    #[serde(default)]
+    response_types_supported: Option<Vec<Value>>,
+}
+
+/// The fields of [`Document`] that must be strings, to name the one serde refused.
+const STRING_FIELDS: [&str; 5] = [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "end_session_endpoint",
+];
+
+fn lists(items: &Option<Vec<Value>>, wanted: &str) -> bool {
+    items
+        .iter()
+        .flatten()
+        .any(|item| item.as_str() == Some(wanted))
 }
 
 impl ProviderMetadata {
     /// Validates a discovery document for `expected_issuer` (compared exactly: no trailing-slash
     /// or case folding, OpenID Connect Discovery §4.3).
     pub fn from_json(
-        document: &Json,
+        document: &Value,
         expected_issuer: &str,
     ) -> Result<ProviderMetadata, DiscoveryError> {
-        if document.as_object().is_none() {
+        if !document.is_object() {
             return Err(DiscoveryError::NotAnObject);
         }
-        let field = |name: &'static str| {
-            document
-                .get(name)
-                .and_then(Json::as_str)
-                .map(str::to_owned)
-                .ok_or(DiscoveryError::MissingField(name))
-        };
-        let endpoint = |name: &'static str| {
-            let url = field(name)?;
+        let document: Document =
+            wire::from_value(document).map_err(|e| match e.field_in(&STRING_FIELDS, "") {
+                "" => match e.top_field() {
+                    Some("response_types_supported") => DiscoveryError::NoCodeFlow,
+                    _ => DiscoveryError::NoS256,
+                },
+                field => DiscoveryError::MissingField(field),
+            })?;
+        let endpoint = |name: &'static str, url: String| {
             if is_secure_url(&url) {
                 Ok(url)
             } else {
                 Err(DiscoveryError::InsecureEndpoint(name))
             }
         };
-        if field("issuer")? != expected_issuer {
+        if document.issuer != expected_issuer {
             return Err(DiscoveryError::IssuerMismatch);
         }
         let metadata = ProviderMetadata {
             issuer: expected_issuer.to_owned(),
-            authorization_endpoint: endpoint("authorization_endpoint")?,
-            token_endpoint: endpoint("token_endpoint")?,
-            jwks_uri: endpoint("jwks_uri")?,
-            end_session_endpoint: match document.get_present("end_session_endpoint") {
-                None => None,
-                Some(_) => Some(endpoint("end_session_endpoint")?),
-            },
-            iss_parameter_supported: document
-                .get("authorization_response_iss_parameter_supported")
-                .and_then(Json::as_bool)
-                .unwrap_or(false),
+            authorization_endpoint: endpoint(
+                "authorization_endpoint",
+                document.authorization_endpoint,
+            )?,
+            token_endpoint: endpoint("token_endpoint", document.token_endpoint)?,
+            jwks_uri: endpoint("jwks_uri", document.jwks_uri)?,
+            end_session_endpoint: document
+                .end_session_endpoint
+                .map(|url| endpoint("end_session_endpoint", url))
+                .transpose()?,
+            iss_parameter_supported: document.authorization_response_iss_parameter_supported
+                == Some(Value::Bool(true)),
         };
-        if !lists(document, "code_challenge_methods_supported", pkce::METHOD) {
+        if !lists(&document.code_challenge_methods_supported, pkce::METHOD) {
             return Err(DiscoveryError::NoS256);
         }
-        if !lists(document, "response_types_supported", "code") {
+        if !lists(&document.response_types_supported, "code") {
             return Err(DiscoveryError::NoCodeFlow);
         }
         Ok(metadata)
@@ -141,8 +170,8 @@ mod tests {
 
     const ISSUER: &str = "http://localhost:9400";
 
-    fn document(changes: &[(&str, Option<Json>)]) -> Json {
-        let mut doc = Json::parse(
+    fn document(changes: &[(&str, Option<Value>)]) -> Value {
+        let mut doc: Value = serde_json::from_str(
             r#"{"issuer":"http://localhost:9400","authorization_endpoint":"http://localhost:9400/auth",
                 "token_endpoint":"http://localhost:9400/token","jwks_uri":"http://localhost:9400/jwks",
                 "end_session_endpoint":"http://localhost:9400/session/end",
@@ -150,18 +179,18 @@ mod tests {
                 "code_challenge_methods_supported":["S256"],"response_types_supported":["code","id_token"]}"#,
         )
         .unwrap();
-        if let Json::Object(pairs) = &mut doc {
+        if let Some(pairs) = doc.as_object_mut() {
             for (key, value) in changes {
-                pairs.retain(|(k, _)| k != key);
+                pairs.remove(*key);
                 if let Some(value) = value {
-                    pairs.push((key.to_string(), value.clone()));
+                    pairs.insert(key.to_string(), value.clone());
                 }
             }
         }
         doc
     }
 
-    fn refused(changes: &[(&str, Option<Json>)]) -> DiscoveryError {
+    fn refused(changes: &[(&str, Option<Value>)]) -> DiscoveryError {
         ProviderMetadata::from_json(&document(changes), ISSUER).unwrap_err()
     }
 
@@ -185,7 +214,7 @@ mod tests {
             "https://evil.example",
         ] {
             assert_eq!(
-                refused(&[("issuer", Some(Json::from(other)))]),
+                refused(&[("issuer", Some(Value::from(other)))]),
                 DiscoveryError::IssuerMismatch,
                 "{other}"
             );
@@ -198,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_provider_without_s256_or_the_code_flow_is_refused() {
-        let plain_only = Json::Array(vec![Json::from("plain")]);
+        let plain_only = serde_json::json!(["plain"]);
         assert_eq!(
             refused(&[("code_challenge_methods_supported", Some(plain_only))]),
             DiscoveryError::NoS256
@@ -207,7 +236,7 @@ mod tests {
             refused(&[("code_challenge_methods_supported", None)]),
             DiscoveryError::NoS256
         );
-        let implicit_only = Json::Array(vec![Json::from("id_token token")]);
+        let implicit_only = serde_json::json!(["id_token token"]);
         assert_eq!(
             refused(&[("response_types_supported", Some(implicit_only))]),
             DiscoveryError::NoCodeFlow
@@ -216,13 +245,13 @@ mod tests {
 
     #[test]
     fn endpoints_must_be_https_or_loopback() {
-        let http = Some(Json::from("http://idp.example/token"));
+        let http = Some(Value::from("http://idp.example/token"));
         assert_eq!(
             refused(&[("token_endpoint", http)]),
             DiscoveryError::InsecureEndpoint("token_endpoint")
         );
         assert_eq!(
-            refused(&[("jwks_uri", Some(Json::from(7u32)))]),
+            refused(&[("jwks_uri", Some(Value::from(7u32)))]),
             DiscoveryError::MissingField("jwks_uri")
         );
     }

@@ -3,8 +3,9 @@
 use super::authorize::PendingLogin;
 use super::ProviderError;
 use crate::encoding::form_encode;
-use crate::json::Json;
 use crate::secret::Secret;
+use crate::wire::{self, Int, Value};
+use serde::Deserialize;
 use std::fmt;
 
 /// Longest token accepted from a token response; a larger one is refused, not stored.
@@ -88,41 +89,82 @@ impl fmt::Display for TokenError {
     }
 }
 
-fn token(body: &Json, field: &'static str) -> Result<Option<Secret>, TokenError> {
-    match body.get_present(field) {
+/// A token endpoint response (RFC 6749 §5.1, §5.2); other fields are ignored.
+#[derive(Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    id_token: Option<String>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    /// Read leniently: some providers send it as text; what is not a whole number is ignored.
+    #[serde(default)]
+    expires_in: Option<Value>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+const TOKEN_FIELDS: [&str; 3] = ["access_token", "id_token", "refresh_token"];
+
+fn token(value: Option<String>, field: &'static str) -> Result<Option<Secret>, TokenError> {
+    match value {
         None => Ok(None),
-        Some(Json::String(s)) if !s.is_empty() && s.len() <= MAX_TOKEN_LEN => {
-            Ok(Some(Secret::new(s.as_str())))
-        }
+        Some(s) if !s.is_empty() && s.len() <= MAX_TOKEN_LEN => Ok(Some(Secret::new(s))),
         Some(_) => Err(TokenError::BadToken(field)),
     }
 }
 
 /// Reads a token endpoint response. `id_token_required` is true for a code exchange.
-pub fn parse_token_response(body: &Json, id_token_required: bool) -> Result<TokenSet, TokenError> {
-    if body.as_object().is_none() {
+pub fn parse_token_response(body: &Value, id_token_required: bool) -> Result<TokenSet, TokenError> {
+    if !body.is_object() {
         return Err(TokenError::NotAnObject);
     }
-    if let Some(error) = body.get("error") {
-        let description = body.get("error_description").and_then(Json::as_str);
-        let error = error.as_str().unwrap_or("unknown_error");
-        return Err(TokenError::Provider(ProviderError::new(error, description)));
+    let body: TokenResponse = wire::from_value(body).map_err(|e| {
+        match e.field_in(&TOKEN_FIELDS, "") {
+            "" if e.top_field() == Some("token_type") => TokenError::UnsupportedTokenType,
+            "" => match body.get("error") {
+                // An error answer whose fields are not text is still the provider's error.
+                Some(_) => TokenError::Provider(ProviderError::new("unknown_error", None)),
+                None => TokenError::NotAnObject,
+            },
+            field => TokenError::BadToken(field),
+        }
+    })?;
+    if let Some(error) = body.error {
+        let description = body.error_description.as_deref();
+        return Err(TokenError::Provider(ProviderError::new(
+            &error,
+            description,
+        )));
     }
-    let token_type = body.get("token_type").and_then(Json::as_str);
-    if !token_type.is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
+    if !body
+        .token_type
+        .is_some_and(|t| t.eq_ignore_ascii_case("bearer"))
+    {
         return Err(TokenError::UnsupportedTokenType);
     }
-    let access_token = token(body, "access_token")?.ok_or(TokenError::BadToken("access_token"))?;
-    let id_token = token(body, "id_token")?;
+    let access_token =
+        token(body.access_token, "access_token")?.ok_or(TokenError::BadToken("access_token"))?;
+    let id_token = token(body.id_token, "id_token")?;
     if id_token_required && id_token.is_none() {
         return Err(TokenError::BadToken("id_token"));
     }
     Ok(TokenSet {
         access_token,
         id_token,
-        refresh_token: token(body, "refresh_token")?,
-        expires_in: body.get("expires_in").and_then(Json::as_u64),
-        scope: body.get("scope").and_then(Json::as_str).map(str::to_owned),
+        refresh_token: token(body.refresh_token, "refresh_token")?,
+        expires_in: body
+            .expires_in
+            .and_then(|n| wire::from_value::<Int>(&n).ok())
+            .map(|n| n.0),
+        scope: body.scope,
     })
 }
 
@@ -151,7 +193,7 @@ mod tests {
     }
 
     fn response(text: &str, id_token_required: bool) -> Result<TokenSet, TokenError> {
-        parse_token_response(&Json::parse(text).unwrap(), id_token_required)
+        parse_token_response(&serde_json::from_str(text).unwrap(), id_token_required)
     }
 
     #[test]

@@ -1,8 +1,8 @@
 use super::*;
 use crate::theme::Theme;
 
-fn json(text: &str) -> Json {
-    Json::parse(text).expect("test JSON is valid")
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("test JSON is valid")
 }
 
 fn inbound_error(text: &str) -> ProtocolError {
@@ -23,7 +23,7 @@ fn reads_a_render_message_as_streamlit_sends_it() {
     );
     let Inbound::Render(render) = Inbound::parse(&message).expect("valid render");
     assert_eq!(
-        render.args.get("hostname").and_then(Json::as_str),
+        render.args.get("hostname").and_then(Value::as_str),
         Some("demo")
     );
     assert!(render.disabled);
@@ -40,7 +40,7 @@ fn render_defaults_missing_or_null_fields() {
         assert_eq!(
             render,
             Render {
-                args: Json::Object(vec![]),
+                args: Value::Object(Map::new()),
                 disabled: false,
                 theme: None
             }
@@ -64,7 +64,7 @@ fn render_round_trips() {
     });
     assert_eq!(Inbound::parse(&render.to_json()), Ok(render.clone()));
     let untouched = Inbound::Render(Render {
-        args: Json::Object(vec![]),
+        args: Value::Object(Map::new()),
         disabled: false,
         theme: None,
     });
@@ -132,7 +132,7 @@ fn outbound_messages_match_streamlit_component_lib() {
 fn outbound_round_trips() {
     for message in [
         Outbound::ComponentReady { api_version: 1 },
-        Outbound::SetComponentValue(Json::Null),
+        Outbound::SetComponentValue(Value::Null),
         Outbound::SetComponentValue(json(r#"{"name":"x","seq":2}"#)),
         Outbound::SetFrameHeight(0),
         Outbound::SetFrameHeight(u32::MAX),

@@ -4,10 +4,10 @@
 
 use crate::browser::messaging::{listen, Peer, Refusal};
 use crate::browser::{page, style};
-use crate::json::Json;
 use crate::origin::OriginPolicy;
 use crate::protocol::{Inbound, Outbound, Render};
 use crate::theme::Theme;
+use crate::wire::{self, Value};
 use leptos::html::Iframe;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -90,8 +90,8 @@ pub fn DevHost() -> impl IntoView {
         }
     };
     let send_render = move || {
-        let args = match Json::parse(&args_text.get_untracked()) {
-            Ok(args @ Json::Object(_)) => args,
+        let args = match wire::from_text::<Value>(&args_text.get_untracked(), usize::MAX) {
+            Ok(args @ Value::Object(_)) => args,
             Ok(_) => return args_error.set(Some("args must be a JSON object".into())),
             Err(e) => return args_error.set(Some(format!("args are not valid JSON: {e}"))),
         };

@@ -93,7 +93,7 @@ fn a_bad_value_is_discarded_and_reported_as_logged_out() {
         Some(("Logged out".into(), "changed".into()))
     );
     let again = watcher.look(Some("[]"), NOW + 2, POLICY, Reason::Changed);
-    assert_eq!(again, [Action::Discard(SessionError::Malformed("token"))]);
+    assert_eq!(again, [Action::Discard(SessionError::Malformed("user"))]);
 }
 
 #[test]

@@ -289,59 +289,64 @@ fn a_missing_code_and_an_expired_login_are_refused() {
 
 #[test]
 fn the_pending_login_round_trips_and_refuses_bad_storage() {
-    let stored = pending().to_json();
-    assert_eq!(PendingLogin::from_json(&stored), Ok(pending()));
+    let stored = pending().to_stored();
+    assert_eq!(PendingLogin::from_stored(&stored), Ok(pending()));
     let with_audience = pending_for(client(Some("http://localhost:5000/api")));
     assert_eq!(
-        PendingLogin::from_json(&with_audience.to_json()),
+        PendingLogin::from_stored(&with_audience.to_stored()),
         Ok(with_audience)
     );
     let same_tab = PendingLogin {
         return_to: Some("http://localhost:8501/page?x=1".into()),
         ..pending()
     };
-    assert_eq!(PendingLogin::from_json(&same_tab.to_json()), Ok(same_tab));
+    assert_eq!(
+        PendingLogin::from_stored(&same_tab.to_stored()),
+        Ok(same_tab)
+    );
     let bound = PendingLogin {
         binding: Some(crate::binding::Binding::new(&[1; 32], &[2; 32])),
         ..pending()
     };
-    assert_eq!(PendingLogin::from_json(&bound.to_json()), Ok(bound));
-    let bad_binding = Json::parse(&stored.to_string().replace(
+    assert_eq!(PendingLogin::from_stored(&bound.to_stored()), Ok(bound));
+    let bad_binding = stored.replace(
         "\"binding\":null",
         "\"binding\":{\"key_id\":\"x\",\"salt\":\"y\"}",
-    ))
-    .unwrap();
+    );
     assert_eq!(
-        PendingLogin::from_json(&bad_binding),
+        PendingLogin::from_stored(&bad_binding),
         Err(PendingError::Malformed("binding"))
     );
-    let empty_return = Json::parse(
-        &stored
-            .to_string()
-            .replace("\"return_to\":null", "\"return_to\":\"\""),
-    )
-    .unwrap();
+    let empty_return = stored.replace("\"return_to\":null", "\"return_to\":\"\"");
     assert_eq!(
-        PendingLogin::from_json(&empty_return),
+        PendingLogin::from_stored(&empty_return),
         Err(PendingError::Malformed("return_to"))
     );
-    let text = stored
-        .to_string()
-        .replace("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "short");
-    let bad_verifier = Json::parse(&text).unwrap();
+    let bad_verifier = stored.replace("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "short");
     assert_eq!(
-        PendingLogin::from_json(&bad_verifier),
+        PendingLogin::from_stored(&bad_verifier),
         Err(PendingError::BadVerifier(pkce::PkceError::BadLength))
     );
-    let no_nonce = Json::parse(&stored.to_string().replace("\"nonce\"", "\"nonc\"")).unwrap();
+    let no_nonce = stored.replace("\"nonce\"", "\"nonc\"");
     assert_eq!(
-        PendingLogin::from_json(&no_nonce),
+        PendingLogin::from_stored(&no_nonce),
         Err(PendingError::Malformed("nonce"))
     );
+    let twice = stored.replacen("{", "{\"state\":\"other\",", 1);
     assert_eq!(
-        PendingLogin::from_json(&Json::Null),
-        Err(PendingError::Malformed("verifier"))
+        PendingLogin::from_stored(&twice),
+        Err(PendingError::Malformed("state")),
+        "a duplicated field is refused, not resolved"
     );
+    for other in ["null", "[]", "{", "7"] {
+        assert!(
+            matches!(
+                PendingLogin::from_stored(other),
+                Err(PendingError::Malformed(_))
+            ),
+            "{other}"
+        );
+    }
 }
 
 #[test]

@@ -15,20 +15,19 @@ fn jwt_with(header: &str, claims: &str) -> String {
 
 /// The good claims with `changes` applied (a `null` removes a claim), as JSON text.
 fn claims_text(changes: &str) -> String {
-    let mut claims = Json::parse(&format!(
+    let mut claims: serde_json::Value = serde_json::from_str(&format!(
         r#"{{"iss":"{ISSUER}","sub":"alice","aud":"{CLIENT}","exp":{},"iat":{},"nonce":"nonce-456",
             "name":"Alice Example","email":"alice@example.com"}}"#,
         NOW + 300,
         NOW - 5
     ))
     .unwrap();
-    if let (Json::Object(pairs), Json::Object(changes)) =
-        (&mut claims, Json::parse(changes).unwrap())
-    {
+    let changes: serde_json::Value = serde_json::from_str(changes).unwrap();
+    if let (Some(pairs), Some(changes)) = (claims.as_object_mut(), changes.as_object()) {
         for (key, value) in changes {
-            pairs.retain(|(k, _)| *k != key);
+            pairs.remove(key);
             if !value.is_null() {
-                pairs.push((key, value));
+                pairs.insert(key.clone(), value.clone());
             }
         }
     }

@@ -1,0 +1,207 @@
+//! The serde boundary: every JSON text the component reads from outside (host messages, stored
+//! values, provider responses, token segments) is size-limited here before it is parsed, then
+//! read into a typed struct with `serde_json`; a rejection is a [`WireError`] that says whether
+//! the text was not JSON or which field failed, so each caller keeps its own stable error code.
+//!
+//! `serde_json` refuses lone surrogates, trailing text and nesting deeper than 128 levels; a
+//! derived struct refuses duplicate fields; [`Int`] refuses numbers a JavaScript number cannot
+//! hold exactly (beyond 2^53).
+
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+pub use serde_json::{json, Map, Value};
+
+/// Largest whole number JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INT: u64 = (1 << 53) - 1;
+
+/// Why a JSON text or value was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WireError {
+    /// Longer than the caller's limit; not parsed.
+    TooLarge,
+    /// Not JSON: a syntax error, a lone surrogate, trailing text or too deep a nesting.
+    Syntax(String),
+    /// JSON of the wrong shape: the field at `path` is missing, duplicated, of the wrong type
+    /// or out of range.
+    Field {
+        /// Where, as `a.b[2].c` (empty for the value itself).
+        path: String,
+        /// What serde said.
+        reason: String,
+    },
+}
+
+impl WireError {
+    /// The top-level field that failed, when one did (`token.expiry` gives `token`, a missing
+    /// `expiry` inside `token` gives `token`).
+    pub fn top_field(&self) -> Option<&str> {
+        let WireError::Field { path, reason } = self else {
+            return None;
+        };
+        let first = path.split(['.', '[']).next().unwrap_or("");
+        if !first.is_empty() && first != "?" {
+            return Some(first);
+        }
+        // A missing field is reported at its parent: serde names it in the reason.
+        reason
+            .strip_prefix("missing field `")
+            .or_else(|| reason.strip_prefix("duplicate field `"))
+            .and_then(|rest| rest.split('`').next())
+    }
+
+    /// The innermost field named in the error: the last path segment, or the missing or
+    /// duplicated one.
+    pub fn leaf_field(&self) -> Option<&str> {
+        let WireError::Field { path, reason } = self else {
+            return None;
+        };
+        let named = reason
+            .strip_prefix("missing field `")
+            .or_else(|| reason.strip_prefix("duplicate field `"))
+            .and_then(|rest| rest.split('`').next());
+        named.or_else(|| {
+            path.rsplit(['.', '['])
+                .find(|s| !s.is_empty() && !s.ends_with(']') && *s != "?")
+        })
+    }
+
+    /// Of `known` names, the one this error is about (the leaf first, then the top-level
+    /// field), else `fallback`: lets an error enum that holds `&'static str` name the field.
+    pub fn field_in(&self, known: &[&'static str], fallback: &'static str) -> &'static str {
+        [self.leaf_field(), self.top_field()]
+            .into_iter()
+            .flatten()
+            .find_map(|name| known.iter().find(|k| **k == name).copied())
+            .unwrap_or(fallback)
+    }
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WireError::TooLarge => f.write_str("too large"),
+            WireError::Syntax(reason) => write!(f, "not JSON: {reason}"),
+            WireError::Field { path, reason } if path.is_empty() || path == "." => {
+                f.write_str(reason)
+            }
+            WireError::Field { path, reason } => write!(f, "{path}: {reason}"),
+        }
+    }
+}
+
+fn refused(error: serde_path_to_error::Error<serde_json::Error>) -> WireError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => WireError::Field {
+            path,
+            reason: strip_position(&inner.to_string()),
+        },
+        _ => WireError::Syntax(inner.to_string()),
+    }
+}
+
+/// serde_json appends " at line 1 column 9" to data errors: the path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Reads `text` into a `T`: refused unparsed when longer than `max_len` bytes.
+pub fn from_text<T: DeserializeOwned>(text: &str, max_len: usize) -> Result<T, WireError> {
+    if text.len() > max_len {
+        return Err(WireError::TooLarge);
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(refused)?;
+    deserializer
+        .end()
+        .map_err(|e| WireError::Syntax(e.to_string()))?;
+    Ok(value)
+}
+
+/// Reads a value already parsed (a render arg) into a `T`.
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, WireError> {
+    serde_path_to_error::deserialize(value).map_err(refused)
+}
+
+/// JSON text of a value of ours (compact, as `JSON.stringify` writes it).
+pub fn to_text(value: &impl serde::Serialize) -> String {
+    // Our values are structs, strings, numbers and maps with string keys: serde_json cannot
+    // fail on them (it fails only on maps with non-string keys).
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A JSON value of ours, to add to an event's data.
+pub fn to_value(value: &impl serde::Serialize) -> Value {
+    // As in `to_text`: our values always serialize.
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// Absent, `null`, empty and blank text all mean "not given" (Python sends what an app's
+/// config holds, and `None` arrives as `null`).
+pub fn given(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// A whole number from 0 to 2^53 − 1 (`3` and `3.0` are, `3.5`, `-1` and `2^53` are not):
+/// what JavaScript and Python both hold exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Int(pub u64);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Int, D::Error> {
+        struct Whole;
+        impl Visitor<'_> for Whole {
+            type Value = Int;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number from 0 to 2^53 - 1")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Int, E> {
+                if n <= MAX_SAFE_INT {
+                    Ok(Int(n))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Unsigned(n), &self))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Int, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::invalid_value(de::Unexpected::Signed(n), &self)),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Int, E> {
+                // The cast is exact: `n` is whole and within 0..=2^53 - 1.
+                if n.fract() == 0.0 && (0.0..=MAX_SAFE_INT as f64).contains(&n) {
+                    Ok(Int(n as u64))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(n), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(Whole)
+    }
+}
+
+/// Text that is there: a string that is not empty.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.is_empty() {
+            return Err(de::Error::invalid_length(0, &"a string that is not empty"));
+        }
+        Ok(Text(text))
+    }
+}
+
+#[cfg(test)]
+mod tests;
