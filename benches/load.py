@@ -114,11 +114,13 @@ class Session:
         await page.get_by_text("verified: nobody").wait_for(timeout=60_000)
 
     async def _check_identity(self, page: Any) -> None:
-        shown = await page.get_by_text(re.compile("^verified: ")).inner_text()
-        if shown not in (f"verified: {self.user['email']}", "verified: nobody"):
-            self.mixups.append(f"app showed {shown!r}")
-        errors = (await page.get_by_text(re.compile("^errors:")).inner_text()).removeprefix("errors:").split()
-        self.app_errors.update(errors)
+        # During a rerun that adds an element (the API's answer), Streamlit keeps the previous
+        # run's line next to the new one until the run ends: every line shown is checked.
+        for shown in await page.get_by_text(re.compile("^verified: ")).all_inner_texts():
+            if shown not in (f"verified: {self.user['email']}", "verified: nobody"):
+                self.mixups.append(f"app showed {shown!r}")
+        for line in await page.get_by_text(re.compile("^errors:")).all_inner_texts():
+            self.app_errors.update(line.removeprefix("errors:").split())
 
 
 async def _drive(url: str, users: list[dict[str, str]], duration_s: float, hold_s: float,

@@ -2,6 +2,8 @@
 //! values, provider responses, token segments) is size-limited here before it is parsed, then
 //! read into a typed struct with `serde_json`; a rejection is a [`WireError`] that says whether
 //! the text was not JSON or which field failed, so each caller keeps its own stable error code.
+//! (The field is found after the fact, on the error path only: a path-tracking deserializer
+//! doubled the deserialization code in the bundle.)
 //!
 //! `serde_json` refuses lone surrogates, trailing text and nesting deeper than 128 levels; a
 //! derived struct refuses duplicate fields; [`Int`] refuses numbers a JavaScript number cannot
@@ -26,7 +28,8 @@ pub enum WireError {
     /// JSON of the wrong shape: the field at `path` is missing, duplicated, of the wrong type
     /// or out of range.
     Field {
-        /// Where, as `a.b[2].c` (empty for the value itself).
+        /// The top-level field refused (empty when serde names the field in `reason`, or the
+        /// value itself is of the wrong kind).
         path: String,
         /// What serde said.
         reason: String,
@@ -34,8 +37,8 @@ pub enum WireError {
 }
 
 impl WireError {
-    /// The top-level field that failed, when one did (`token.expiry` gives `token`, a missing
-    /// `expiry` inside `token` gives `token`).
+    /// The top-level field that failed, when one did (a wrong `expiry` inside `token` gives
+    /// `token`); for a field missing or given twice, the one serde names, at any depth.
     pub fn top_field(&self) -> Option<&str> {
         let WireError::Field { path, reason } = self else {
             return None;
@@ -51,8 +54,7 @@ impl WireError {
             .and_then(|rest| rest.split('`').next())
     }
 
-    /// The innermost field named in the error: the last path segment, or the missing or
-    /// duplicated one.
+    /// The field serde names (missing or given twice, at any depth), else the top-level one.
     pub fn leaf_field(&self) -> Option<&str> {
         let WireError::Field { path, reason } = self else {
             return None;
@@ -91,19 +93,35 @@ impl fmt::Display for WireError {
     }
 }
 
-fn refused(error: serde_path_to_error::Error<serde_json::Error>) -> WireError {
-    let path = error.path().to_string();
-    let inner = error.into_inner();
-    match inner.classify() {
-        serde_json::error::Category::Data => WireError::Field {
-            path,
-            reason: strip_position(&inner.to_string()),
-        },
-        _ => WireError::Syntax(inner.to_string()),
-    }
+/// Whether serde's message is about a field missing or given twice (it then names it).
+fn names_its_field(reason: &str) -> bool {
+    reason.starts_with("missing field `") || reason.starts_with("duplicate field `")
 }
 
-/// serde_json appends " at line 1 column 9" to data errors: the path already says where.
+/// The top-level field of `value` that a `T` refuses: each member alone is read as a `T`, and
+/// the one refused for another reason than the fields it leaves missing is the culprit. Runs
+/// only once reading has failed, and costs no code per struct.
+fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
+    value.as_object()?.iter().find_map(|(key, member)| {
+        let alone = Value::Object(Map::from_iter([(key.clone(), member.clone())]));
+        match serde_json::from_value::<T>(alone) {
+            Err(e) if !names_its_field(&e.to_string()) => Some(key.clone()),
+            _ => None,
+        }
+    })
+}
+
+/// A data error, with the field it is about.
+fn field_error<T: DeserializeOwned>(error: &serde_json::Error, value: Option<&Value>) -> WireError {
+    let reason = strip_position(&error.to_string());
+    let path = match value {
+        Some(value) if !names_its_field(&reason) => culprit::<T>(value).unwrap_or_default(),
+        _ => String::new(),
+    };
+    WireError::Field { path, reason }
+}
+
+/// serde_json appends " at line 1 column 9" to data errors: the field says where.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
@@ -116,17 +134,18 @@ pub fn from_text<T: DeserializeOwned>(text: &str, max_len: usize) -> Result<T, W
     if text.len() > max_len {
         return Err(WireError::TooLarge);
     }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(refused)?;
-    deserializer
-        .end()
-        .map_err(|e| WireError::Syntax(e.to_string()))?;
-    Ok(value)
+    serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            let value = serde_json::from_str::<Value>(text).ok();
+            field_error::<T>(&e, value.as_ref())
+        }
+        _ => WireError::Syntax(e.to_string()),
+    })
 }
 
 /// Reads a value already parsed (a render arg) into a `T`.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, WireError> {
-    serde_path_to_error::deserialize(value).map_err(refused)
+    T::deserialize(value).map_err(|e| field_error::<T>(&e, Some(value)))
 }
 
 /// JSON text of a value of ours (compact, as `JSON.stringify` writes it).

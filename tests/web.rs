@@ -166,6 +166,40 @@ fn malformed_messages_from_the_parent_are_typed_errors() {
 }
 
 #[wasm_bindgen_test]
+fn what_serde_must_refuse_at_the_message_boundary_is_a_typed_error() {
+    let from_parent = |data: &JsValue| read(&event(data, &own(), Some(&window()))).unwrap_err();
+    let unreadable = |data: &JsValue| matches!(from_parent(data), Refusal::Unreadable(_));
+    // Nesting far past serde_json's 128 levels: refused, no stack overflow.
+    let deep = format!(
+        r#"{{"type":"streamlit:render","args":{{"a":{}1{}}}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    assert!(unreadable(&js(&deep)), "deep nesting");
+    // A lone surrogate (a JS string can hold one; JSON.stringify escapes it).
+    let lone =
+        js_sys::JSON::parse(r#"{"type":"streamlit:render","args":{"hostname":"\ud800"}}"#).unwrap();
+    assert!(unreadable(&lone), "lone surrogate");
+    // Larger than a message may be: refused before parsing.
+    let huge = format!(
+        r#"{{"type":"streamlit:render","args":{{"pad":"{}"}}}}"#,
+        "x".repeat(streamlit_component::browser::messaging::MAX_MESSAGE_LEN)
+    );
+    assert!(unreadable(&js(&huge)), "oversized");
+    // Wrong types are named.
+    assert_eq!(
+        from_parent(&js(r#"{"type":"streamlit:render","disabled":"yes"}"#)),
+        Refusal::Protocol(ProtocolError::DisabledNotBool)
+    );
+    assert_eq!(
+        from_parent(&js(r#"{"type":"streamlit:render","theme":{"base":7}}"#)),
+        Refusal::Protocol(ProtocolError::Theme(
+            streamlit_component::theme::ThemeError::NotAString("base")
+        ))
+    );
+}
+
+#[wasm_bindgen_test]
 fn the_listener_hands_over_each_event_and_stops_when_dropped() {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = seen.clone();

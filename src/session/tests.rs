@@ -70,13 +70,13 @@ fn corrupt_storage_is_refused_with_the_reason() {
         .replace("1800000300", "9007199254740993");
     assert_eq!(
         Session::from_stored(&beyond_2_53),
-        Err(SessionError::Malformed("expiry"))
+        Err(SessionError::Malformed("token"))
     );
     let mut stored = session().to_stored();
     stored = stored.replace(r#""expiry":1800000300"#, r#""expiry":"soon""#);
     assert_eq!(
         Session::from_stored(&stored),
-        Err(SessionError::Malformed("expiry"))
+        Err(SessionError::Malformed("token"))
     );
     let no_user = session()
         .to_stored()

