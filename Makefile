@@ -19,13 +19,13 @@ SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk
 
 IDP := examples/idp
 
-.PHONY: help setup tools venv chromium nginx idp build devhost test test-rust test-wasm test-python fuzz demo serve size bench clean
+.PHONY: help setup tools venv chromium nginx idp build devhost test test-rust test-wasm test-python fuzz demo serve size size-breakdown bench clean
 
 help:
 	@echo "make demo   set up, build, start the local provider, the demo API and the Streamlit app"
 	@echo "make test   set up, run every test"
 	@echo "make serve  trunk serve: the dev host page on http://127.0.0.1:8080"
-	@echo "make size   shipped bundle bytes, raw and gzip -9"
+	@echo "make size   shipped bundle bytes, raw and gzip -9 (make size-breakdown: per crate and module)"
 	@echo "make fuzz   the property tests over every decoder, FUZZ_CASES (100000) cases each"
 	@echo "make bench  size, time to ready, change-to-event, Python overhead, memory vs peer components"
 	@echo "            (bench/results/; BENCH_ARGS=--long for 10 minutes of heartbeats)"
@@ -89,6 +89,12 @@ serve: tools
 
 size: build
 	@$(PY) tests/bundle_size.py $(FRONTEND)
+
+# Where the wasm's bytes go, per crate and per module (twiggy on the release build before wasm-opt).
+TWIGGY_VERSION := 0.8.0
+size-breakdown: build venv
+	@twiggy --version 2>/dev/null | grep -qx "twiggy-opt $(TWIGGY_VERSION)" || cargo install twiggy --version $(TWIGGY_VERSION) --locked
+	@$(PY) benches/breakdown.py
 
 # --- bench -----------------------------------------------------------------------------------
 # Figures and ratios against peer components (fetched with pip download), never pass/fail:

@@ -1,11 +1,12 @@
-"""`make bench`: shipped size, time to ready, change-to-event latency, Python overhead and memory,
+"""`make bench`: shipped size, time to ready, the popup's time to the provider, change-to-event
+latency, Python overhead and memory,
 measured side by side with peer components in one run on this machine. Writes a markdown table
 and a JSON file to bench/results/ (latest.md, latest.json and a timestamped copy of each) and
 prints the table. Figures and ratios, never pass/fail.
 
     .venv/bin/python benches/bench.py            # the default run
     .venv/bin/python benches/bench.py --long     # memory over 10 minutes of heartbeats
-    .venv/bin/python benches/bench.py --smoke    # sizes and one time-to-ready sample (make test)
+    .venv/bin/python benches/bench.py --smoke    # sizes, one time-to-ready and one popup sample (make test)
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import peers as peers_module  # noqa: E402
 import report  # noqa: E402
 import sizes as sizes_module  # noqa: E402
 
-SECTIONS = ("sizes", "overhead", "ready", "change", "memory", "load")
-SMOKE_SECTIONS = ("sizes", "ready")
+SECTIONS = ("sizes", "overhead", "ready", "popup", "change", "memory", "load")
+SMOKE_SECTIONS = ("sizes", "ready", "popup")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,7 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--long", action="store_true", help="memory over 10 minutes of heartbeats instead of 1")
     parser.add_argument("--memory-s", type=float, default=None, help="memory duration in seconds (overrides --long)")
     parser.add_argument("--smoke", action="store_true",
-                        help="sizes and one time-to-ready sample; peers only if cached or downloadable")
+                        help="sizes, one time-to-ready and one popup sample; peers only if cached or downloadable")
     parser.add_argument("--load-sessions", type=int, default=20, help="concurrent sessions in the load run (default 20)")
     parser.add_argument("--load-s", type=float, default=300, help="load run duration in seconds (default 300)")
     parser.add_argument("--only", default=None, help=f"comma-separated sections to run, of {','.join(SECTIONS)}")
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         results["overhead"] = overhead.measure(args.reruns)
 
-    browser_sections = {"ready", "change"} & set(args.sections)
+    browser_sections = {"ready", "popup", "change"} & set(args.sections)
     if browser_sections:
         with chromium() as browser:
             results["meta"]["browser"] = f"Chromium {browser.version}"
@@ -111,6 +112,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
                 oauth = peers.get("streamlit-oauth")
                 results["ready"] = ready.measure(browser, args.runs, oauth.build if oauth else None, log_dir)
+            if "popup" in args.sections:
+                import popup
+
+                results["popup"] = popup.measure(browser, max(1, args.runs // 2), log_dir)
             if "change" in args.sections:
                 import change
 

@@ -2,8 +2,9 @@
 //! values, provider responses, token segments) is size-limited here before it is parsed, then
 //! read into a typed struct with `serde_json`; a rejection is a [`WireError`] that says whether
 //! the text was not JSON or which field failed, so each caller keeps its own stable error code.
-//! (The field is found after the fact, on the error path only: a path-tracking deserializer
-//! doubled the deserialization code in the bundle.)
+//! Text is parsed once into a value, then read into the struct: each struct's deserializer
+//! exists once in the bundle. The field is found after the fact, on the error path only (a
+//! path-tracking deserializer doubled the deserialization code).
 //!
 //! `serde_json` refuses lone surrogates, trailing text and nesting deeper than 128 levels; a
 //! derived struct refuses duplicate fields; [`Int`] refuses numbers a JavaScript number cannot
@@ -104,7 +105,7 @@ fn names_its_field(reason: &str) -> bool {
 fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
     value.as_object()?.iter().find_map(|(key, member)| {
         let alone = Value::Object(Map::from_iter([(key.clone(), member.clone())]));
-        match serde_json::from_value::<T>(alone) {
+        match T::deserialize(&alone) {
             Err(e) if !names_its_field(&e.to_string()) => Some(key.clone()),
             _ => None,
         }
@@ -112,11 +113,11 @@ fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
 }
 
 /// A data error, with the field it is about.
-fn field_error<T: DeserializeOwned>(error: &serde_json::Error, value: Option<&Value>) -> WireError {
+fn field_error<T: DeserializeOwned>(error: &serde_json::Error, value: &Value) -> WireError {
     let reason = strip_position(&error.to_string());
-    let path = match value {
-        Some(value) if !names_its_field(&reason) => culprit::<T>(value).unwrap_or_default(),
-        _ => String::new(),
+    let path = match names_its_field(&reason) {
+        true => String::new(),
+        false => culprit::<T>(value).unwrap_or_default(),
     };
     WireError::Field { path, reason }
 }
@@ -129,23 +130,90 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Reads `text` into a `T`: refused unparsed when longer than `max_len` bytes.
+/// Reads `text` into a `T`: refused unparsed when longer than `max_len` bytes. The text is
+/// parsed once into a [`Value`] that refuses a key given twice, then read into `T` as a render
+/// arg is: each struct's deserializer exists once in the bundle, for values only.
 pub fn from_text<T: DeserializeOwned>(text: &str, max_len: usize) -> Result<T, WireError> {
     if text.len() > max_len {
         return Err(WireError::TooLarge);
     }
-    serde_json::from_str(text).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => {
-            let value = serde_json::from_str::<Value>(text).ok();
-            field_error::<T>(&e, value.as_ref())
-        }
+    let Strict(value) = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => WireError::Field {
+            path: String::new(),
+            reason: strip_position(&e.to_string()),
+        },
         _ => WireError::Syntax(e.to_string()),
-    })
+    })?;
+    from_value(&value)
+}
+
+/// A JSON value in which no object has a key twice (`JSON.parse` and `serde_json::Value` keep the
+/// last; a token or a stored session whose fields say two things is refused instead).
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Strict::deserialize(d).map(|s| s.0)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// Reads a value already parsed (a render arg) into a `T`.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, WireError> {
-    T::deserialize(value).map_err(|e| field_error::<T>(&e, Some(value)))
+    T::deserialize(value).map_err(|e| field_error::<T>(&e, value))
 }
 
 /// JSON text of a value of ours (compact, as `JSON.stringify` writes it).

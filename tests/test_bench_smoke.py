@@ -1,5 +1,5 @@
-"""`make bench` cannot rot: its smoke mode (sizes, and one time-to-ready sample in a real Streamlit
-and headless Chromium) runs here and must write its JSON and markdown with the expected keys.
+"""`make bench` cannot rot: its smoke mode (sizes, one time-to-ready sample and one popup sample,
+in a real Streamlit and headless Chromium) runs here and must write its JSON and markdown with the expected keys.
 Figures are not checked: the bench reports, it does not assert. Peers are measured when their
 wheels are cached or can be downloaded, and reported as unavailable otherwise."""
 
@@ -25,7 +25,7 @@ def test_the_bench_smoke_writes_sizes_and_one_time_to_ready_sample(tmp_path):
     markdown = (tmp_path / "smoke.md").read_text()
 
     assert data["meta"]["mode"] == "smoke"
-    assert set(data) >= {"meta", "sizes", "ready", "targets"}
+    assert set(data) >= {"meta", "sizes", "ready", "popup", "targets"}
     ours = data["sizes"]["components"]["ours"]
     for view in ("loaded", "wheel"):
         assert set(ours[view]["by_kind"]) == KINDS
@@ -42,9 +42,14 @@ def test_the_bench_smoke_writes_sizes_and_one_time_to_ready_sample(tmp_path):
         assert metrics["rendered_view_paint_ms"]["n"] == 1, name
     assert ("streamlit-oauth" in ready["components"]) == ("streamlit-oauth" in data["meta"]["peers"])
 
-    assert {t["id"] for t in data["targets"]} >= {"size", "time_to_ready"}
+    popup = data["popup"]
+    assert popup["runs"] == 1
+    for cache in ("cold_ms", "cached_ms"):
+        assert popup[cache]["n"] == 1 and popup[cache]["median"] > 0, cache
+
+    assert {t["id"] for t in data["targets"]} >= {"size", "size_shipped", "time_to_ready"}
     assert all(set(t) == {"id", "what", "figure", "goal", "met"} for t in data["targets"])
-    for heading in ("## Targets", "## 1. Shipped frontend bytes", "## 2. Time to ready"):
+    for heading in ("## Targets", "## 1. Shipped frontend bytes", "## 2. Time to ready", "## 2b. The login popup"):
         assert heading in markdown
     assert markdown in result.stdout, "the table is printed too"
 

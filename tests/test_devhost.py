@@ -42,7 +42,7 @@ def test_invalid_args_are_refused_with_a_message(host):
     frame = component_frame(host)
     expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)", timeout=30_000)
     send_render(host, '{"broken": ')
-    expect(host.get_by_role("alert")).to_have_text("args are not valid JSON: unexpected end of input at byte 11")
+    expect(host.get_by_role("alert")).to_have_text("args are not valid JSON: EOF while parsing a value at line 1 column 11")
     send_render(host, "[1]")
     expect(host.get_by_role("alert")).to_have_text("args must be a JSON object")
     expect(frame.locator(".sc-text")).to_have_text("dev host (logged out)")

@@ -93,7 +93,10 @@ pub fn DevHost() -> impl IntoView {
         let args = match wire::from_text::<Value>(&args_text.get_untracked(), usize::MAX) {
             Ok(args @ Value::Object(_)) => args,
             Ok(_) => return args_error.set(Some("args must be a JSON object".into())),
-            Err(e) => return args_error.set(Some(format!("args are not valid JSON: {e}"))),
+            Err(wire::WireError::Syntax(reason)) => {
+                return args_error.set(Some(format!("args are not valid JSON: {reason}")))
+            }
+            Err(e) => return args_error.set(Some(format!("args are not usable: {e}"))),
         };
         args_error.set(None);
         let render = Render {
