@@ -177,11 +177,9 @@ impl Inbound {
     }
 }
 
-/// A whole number of the wire (`Int`), or `None`.
+/// A whole number of the wire ([`wire::Int`]), or `None`.
 fn whole(value: Option<Value>) -> Option<u64> {
-    value
-        .and_then(|v| wire::from_value::<wire::Int>(&v).ok())
-        .map(|n| n.0)
+    value.as_ref().and_then(wire::whole)
 }
 
 impl Outbound {

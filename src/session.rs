@@ -334,7 +334,7 @@ impl Session {
         let (user, email, id_token) = match (claims, tokens.id_token, previous) {
             (Some(claims), Some(id_token), _) => (
                 claims.display_name().to_owned(),
-                claims.email.clone(),
+                claims.email.clone().filter(|e| !e.is_empty()),
                 id_token,
             ),
             (None, None, Some(previous)) => (
@@ -345,7 +345,8 @@ impl Session {
             _ => return None,
         };
         let expiry = match (tokens.expires_in, claims) {
-            (Some(seconds), _) => now.saturating_add(seconds),
+            // Kept within what storage reads back (`Int`: 2^53 - 1).
+            (Some(seconds), _) => now.saturating_add(seconds).min(wire::MAX_SAFE_INT),
             (None, Some(claims)) => claims.expires_at,
             (None, None) => previous?.token.expiry,
         };

@@ -134,6 +134,12 @@ fn strip_position(message: &str) -> String {
 /// parsed once into a [`Value`] that refuses a key given twice, then read into `T` as a render
 /// arg is: each struct's deserializer exists once in the bundle, for values only.
 pub fn from_text<T: DeserializeOwned>(text: &str, max_len: usize) -> Result<T, WireError> {
+    from_value(&value_from_text(text, max_len)?)
+}
+
+/// Parses `text` into a value (any JSON): refused unparsed when longer than `max_len` bytes, and
+/// refused when an object has a key twice.
+pub fn value_from_text(text: &str, max_len: usize) -> Result<Value, WireError> {
     if text.len() > max_len {
         return Err(WireError::TooLarge);
     }
@@ -144,7 +150,7 @@ pub fn from_text<T: DeserializeOwned>(text: &str, max_len: usize) -> Result<T, W
         },
         _ => WireError::Syntax(e.to_string()),
     })?;
-    from_value(&value)
+    Ok(value)
 }
 
 /// A JSON value in which no object has a key twice (`JSON.parse` and `serde_json::Value` keep the
@@ -211,9 +217,21 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
-/// Reads a value already parsed (a render arg) into a `T`.
+/// Reads an object already parsed (a render arg) into a struct `T`. Anything but an object is
+/// refused (serde would read an array as the struct's fields in order).
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, WireError> {
+    if !value.is_object() {
+        return Err(WireError::Field {
+            path: String::new(),
+            reason: "expected an object".to_owned(),
+        });
+    }
     T::deserialize(value).map_err(|e| field_error::<T>(&e, value))
+}
+
+/// A whole number of the wire, when `value` is one ([`Int`]).
+pub fn whole(value: &Value) -> Option<u64> {
+    Int::deserialize(value).ok().map(|n| n.0)
 }
 
 /// JSON text of a value of ours (compact, as `JSON.stringify` writes it).

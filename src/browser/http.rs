@@ -64,7 +64,8 @@ async fn send(window: &Window, url: &str, init: &RequestInit) -> Result<JsonResp
         .map_err(network)?
         .as_string()
         .ok_or(HttpError::NotJson(status))?;
-    let body = wire::from_text(&text, MAX_BODY_LEN).map_err(|_| HttpError::NotJson(status))?;
+    let body =
+        wire::value_from_text(&text, MAX_BODY_LEN).map_err(|_| HttpError::NotJson(status))?;
     Ok(JsonResponse { status, body })
 }
 

@@ -52,11 +52,11 @@ pub(crate) fn event_json(event: &MessageEvent) -> Result<Value, Refusal> {
     let text = text
         .as_string()
         .ok_or_else(|| Refusal::Unreadable("data is undefined".into()))?;
-    wire::from_text(&text, MAX_MESSAGE_LEN).map_err(|e| Refusal::Unreadable(e.to_string()))
+    wire::value_from_text(&text, MAX_MESSAGE_LEN).map_err(|e| Refusal::Unreadable(e.to_string()))
 }
 
 /// Longest message read, as JSON text; a larger one is refused unparsed.
-pub const MAX_MESSAGE_LEN: usize = 256 * 1024;
+pub const MAX_MESSAGE_LEN: usize = 1024 * 1024;
 
 /// Checks a message event against the expected peer and origin policy, then parses it.
 pub fn read_event<T>(

@@ -6,7 +6,7 @@
 use super::UnixSeconds;
 use crate::encoding::base64url_decode;
 use crate::secret::Secret;
-use crate::wire::{self, Int, WireError};
+use crate::wire::{self, Int, Value, WireError};
 use serde::Deserialize;
 use std::fmt;
 
@@ -154,8 +154,10 @@ struct Payload {
     azp: Option<String>,
     #[serde(default)]
     exp: Option<Int>,
+    /// Read leniently, as Python does: what is not a whole number is as good as none (`exp`
+    /// decides).
     #[serde(default)]
-    iat: Option<Int>,
+    iat: Option<Value>,
     #[serde(default)]
     sub: Option<String>,
     #[serde(default)]
@@ -262,7 +264,7 @@ pub fn check_id_token(jwt: &str, expected: &Expected<'_>) -> Result<IdClaims, Cl
         _ => {}
     }
     let expires_at = claims.exp.ok_or(ClaimsError::MissingExpiry)?.0;
-    let issued_at = claims.iat.map(|iat| iat.0);
+    let issued_at = claims.iat.as_ref().and_then(wire::whole);
     let now = check_time(issued_at, expected.now);
     if expires_at.saturating_add(LEEWAY_S) <= now {
         return Err(ClaimsError::Expired);

@@ -4,7 +4,7 @@ use super::authorize::PendingLogin;
 use super::ProviderError;
 use crate::encoding::form_encode;
 use crate::secret::Secret;
-use crate::wire::{self, Int, Value};
+use crate::wire::{self, Value};
 use serde::Deserialize;
 use std::fmt;
 
@@ -92,10 +92,12 @@ impl fmt::Display for TokenError {
 /// A token endpoint response (RFC 6749 §5.1, §5.2); other fields are ignored.
 #[derive(Deserialize)]
 struct TokenResponse {
+    /// The error fields and `scope` are read leniently too: a provider's error keeps its code
+    /// whatever its description holds, and a scope that is not text is as good as none.
     #[serde(default)]
-    error: Option<String>,
+    error: Option<Value>,
     #[serde(default)]
-    error_description: Option<String>,
+    error_description: Option<Value>,
     #[serde(default)]
     token_type: Option<String>,
     #[serde(default)]
@@ -108,7 +110,7 @@ struct TokenResponse {
     #[serde(default)]
     expires_in: Option<Value>,
     #[serde(default)]
-    scope: Option<String>,
+    scope: Option<Value>,
 }
 
 const TOKEN_FIELDS: [&str; 3] = ["access_token", "id_token", "refresh_token"];
@@ -129,20 +131,19 @@ pub fn parse_token_response(body: &Value, id_token_required: bool) -> Result<Tok
     let body: TokenResponse = wire::from_value(body).map_err(|e| {
         match e.field_in(&TOKEN_FIELDS, "") {
             "" if e.top_field() == Some("token_type") => TokenError::UnsupportedTokenType,
-            "" => match body.get("error") {
-                // An error answer whose fields are not text is still the provider's error.
-                Some(_) => TokenError::Provider(ProviderError::new("unknown_error", None)),
-                None => TokenError::NotAnObject,
-            },
+            _ if body.get("error").is_some_and(|e| !e.is_null()) => {
+                // An error answer whose other fields are odd is still the provider's error.
+                let error = body.get("error").and_then(Value::as_str);
+                TokenError::Provider(ProviderError::new(error.unwrap_or("unknown_error"), None))
+            }
+            "" => TokenError::NotAnObject,
             field => TokenError::BadToken(field),
         }
     })?;
-    if let Some(error) = body.error {
-        let description = body.error_description.as_deref();
-        return Err(TokenError::Provider(ProviderError::new(
-            &error,
-            description,
-        )));
+    if let Some(error) = body.error.filter(|e| !e.is_null()) {
+        let description = body.error_description.as_ref().and_then(Value::as_str);
+        let error = error.as_str().unwrap_or("unknown_error");
+        return Err(TokenError::Provider(ProviderError::new(error, description)));
     }
     if !body
         .token_type
@@ -160,11 +161,8 @@ pub fn parse_token_response(body: &Value, id_token_required: bool) -> Result<Tok
         access_token,
         id_token,
         refresh_token: token(body.refresh_token, "refresh_token")?,
-        expires_in: body
-            .expires_in
-            .and_then(|n| wire::from_value::<Int>(&n).ok())
-            .map(|n| n.0),
-        scope: body.scope,
+        expires_in: body.expires_in.as_ref().and_then(wire::whole),
+        scope: body.scope.and_then(|s| s.as_str().map(str::to_owned)),
     })
 }
 
@@ -240,6 +238,31 @@ mod tests {
         assert!(
             !format!("{set:?}").contains("\"at\""),
             "tokens are redacted in Debug"
+        );
+    }
+
+    #[test]
+    fn odd_optional_fields_are_read_leniently() {
+        let set = response(
+            r#"{"access_token":"at","token_type":"bearer","expires_in":"300","scope":["openid"]}"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!((set.expires_in, set.scope), (None, None));
+        let dead = response(
+            r#"{"error":"invalid_grant","error_description":{"detail":"revoked"}}"#,
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            dead.is_invalid_grant(),
+            "the code survives an odd description"
+        );
+        let odd = response(r#"{"error":5,"access_token":7}"#, false).unwrap_err();
+        assert_eq!(odd.code(), "token_error");
+        assert_eq!(
+            response(r#"["at","Bearer"]"#, false),
+            Err(TokenError::NotAnObject)
         );
     }
 

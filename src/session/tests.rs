@@ -172,6 +172,26 @@ fn claims() -> IdClaims {
 }
 
 #[test]
+fn what_a_token_response_makes_is_what_storage_reads_back() {
+    // An absurd lifetime still gives an expiry storage can hold; an empty email is no email.
+    let huge = Session::from_token_set(
+        token_set(Some("id.jwt.sig"), None, Some(u64::MAX)),
+        Some(&IdClaims {
+            email: Some(String::new()),
+            ..claims()
+        }),
+        None,
+        "openid",
+        bind(),
+        1_800_000_000,
+    )
+    .unwrap();
+    assert_eq!(huge.token.expiry, crate::wire::MAX_SAFE_INT);
+    assert_eq!(huge.email, None);
+    assert_eq!(Session::from_stored(&huge.to_stored()), Ok(huge));
+}
+
+#[test]
 fn a_code_exchange_makes_a_session_from_the_id_token() {
     let made = Session::from_token_set(
         token_set(Some("id-2"), Some("refresh-2"), Some(300)),

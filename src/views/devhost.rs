@@ -90,7 +90,7 @@ pub fn DevHost() -> impl IntoView {
         }
     };
     let send_render = move || {
-        let args = match wire::from_text::<Value>(&args_text.get_untracked(), usize::MAX) {
+        let args = match wire::value_from_text(&args_text.get_untracked(), usize::MAX) {
             Ok(args @ Value::Object(_)) => args,
             Ok(_) => return args_error.set(Some("args must be a JSON object".into())),
             Err(wire::WireError::Syntax(reason)) => {

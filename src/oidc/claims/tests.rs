@@ -177,6 +177,30 @@ fn a_browser_clock_minutes_off_checks_the_token_at_the_providers_time() {
 }
 
 #[test]
+fn an_issue_time_that_is_not_a_whole_number_is_ignored_as_python_does() {
+    for iat in ["1799999995.5", "\"yesterday\"", "-1"] {
+        assert!(check(&jwt(&format!(r#"{{"iat":{iat}}}"#))).is_ok(), "{iat}");
+    }
+    assert_eq!(
+        check(&jwt(r#"{"exp":"soon"}"#)),
+        Err(ClaimsError::MissingExpiry)
+    );
+    assert_eq!(
+        check(&jwt_with(r#"["RS256"]"#, &claims_text("{}"))),
+        Err(ClaimsError::Malformed("header")),
+        "a header must be an object"
+    );
+    assert_eq!(
+        check(&jwt_with(
+            r#"{"alg":"RS256"}"#,
+            r#"["http://localhost:9400","alice"]"#
+        )),
+        Err(ClaimsError::Malformed("payload")),
+        "claims must be an object"
+    );
+}
+
+#[test]
 fn subject_and_nonce_are_required() {
     assert_eq!(
         check(&jwt(r#"{"sub":null}"#)),
