@@ -6,9 +6,9 @@
 //! exists once in the bundle. The field is found after the fact, on the error path only (a
 //! path-tracking deserializer doubled the deserialization code).
 //!
-//! `serde_json` refuses lone surrogates, trailing text and nesting deeper than 128 levels; a
-//! derived struct refuses duplicate fields; [`Int`] refuses numbers a JavaScript number cannot
-//! hold exactly (beyond 2^53).
+//! `serde_json` refuses lone surrogates, trailing text and nesting deeper than 128 levels; the
+//! parse refuses a key given twice in any object; only an object is read into a struct;
+//! [`Int`] refuses numbers a JavaScript number cannot hold exactly (beyond 2^53).
 
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
