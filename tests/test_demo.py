@@ -164,15 +164,20 @@ def nav(page: Page, name: str) -> None:
     """Open a page of the app through its sidebar link, as a user does, and wait until it is
     shown (the previous page's elements stay until the new script has run)."""
     url = re.compile(r"/" + ("" if name == "Home" else name.replace(" ", "_")) + "$")
+    heading = page.get_by_role("heading", name=HEADINGS[name])
     for _ in range(3):
         # A click that lands while the previous page's script still runs may be dropped by
-        # Streamlit; a user clicks again.
+        # Streamlit, or a rerun the previous page asked for may bring it back once the new one
+        # has started (seen in a clean-clone run); a user clicks again.
         page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
         with contextlib.suppress(AssertionError):
             expect(page).to_have_url(url, timeout=10_000)
+            expect(heading).to_be_visible(timeout=30_000)
+            settled(page)
+            expect(heading).to_be_visible(timeout=1_000)
             break
     expect(page).to_have_url(url)
-    expect(page.get_by_role("heading", name=HEADINGS[name])).to_be_visible(timeout=30_000)
+    expect(heading).to_be_visible(timeout=30_000)
     settled(page)
 
 
