@@ -29,12 +29,20 @@ pub enum WireError {
     /// JSON of the wrong shape: the field at `path` is missing, duplicated, of the wrong type
     /// or out of range.
     Field {
-        /// The top-level field refused (empty when serde names the field in `reason`, or the
-        /// value itself is of the wrong kind).
+        /// The top-level key refused, whole (empty when serde names the field in `reason`,
+        /// or the value itself is of the wrong kind).
         path: String,
         /// What serde said.
         reason: String,
     },
+}
+
+/// The field serde names in `reason`, when it names one (a field missing or given twice).
+fn named_field(reason: &str) -> Option<&str> {
+    reason
+        .strip_prefix("missing field `")
+        .or_else(|| reason.strip_prefix("duplicate field `"))
+        .and_then(|rest| rest.split('`').next())
 }
 
 impl WireError {
@@ -44,15 +52,10 @@ impl WireError {
         let WireError::Field { path, reason } = self else {
             return None;
         };
-        let first = path.split(['.', '[']).next().unwrap_or("");
-        if !first.is_empty() && first != "?" {
-            return Some(first);
+        match path.is_empty() {
+            true => named_field(reason),
+            false => Some(path),
         }
-        // A missing field is reported at its parent: serde names it in the reason.
-        reason
-            .strip_prefix("missing field `")
-            .or_else(|| reason.strip_prefix("duplicate field `"))
-            .and_then(|rest| rest.split('`').next())
     }
 
     /// The field serde names (missing or given twice, at any depth), else the top-level one.
@@ -60,14 +63,7 @@ impl WireError {
         let WireError::Field { path, reason } = self else {
             return None;
         };
-        let named = reason
-            .strip_prefix("missing field `")
-            .or_else(|| reason.strip_prefix("duplicate field `"))
-            .and_then(|rest| rest.split('`').next());
-        named.or_else(|| {
-            path.rsplit(['.', '['])
-                .find(|s| !s.is_empty() && !s.ends_with(']') && *s != "?")
-        })
+        named_field(reason).or((!path.is_empty()).then_some(path.as_str()))
     }
 
     /// Of `known` names, the one this error is about (the leaf first, then the top-level
@@ -86,17 +82,10 @@ impl fmt::Display for WireError {
         match self {
             WireError::TooLarge => f.write_str("too large"),
             WireError::Syntax(reason) => write!(f, "not JSON: {reason}"),
-            WireError::Field { path, reason } if path.is_empty() || path == "." => {
-                f.write_str(reason)
-            }
+            WireError::Field { path, reason } if path.is_empty() => f.write_str(reason),
             WireError::Field { path, reason } => write!(f, "{path}: {reason}"),
         }
     }
-}
-
-/// Whether serde's message is about a field missing or given twice (it then names it).
-fn names_its_field(reason: &str) -> bool {
-    reason.starts_with("missing field `") || reason.starts_with("duplicate field `")
 }
 
 /// The top-level field of `value` that a `T` refuses: each member alone is read as a `T`, and
@@ -106,7 +95,7 @@ fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
     value.as_object()?.iter().find_map(|(key, member)| {
         let alone = Value::Object(Map::from_iter([(key.clone(), member.clone())]));
         match T::deserialize(&alone) {
-            Err(e) if !names_its_field(&e.to_string()) => Some(key.clone()),
+            Err(e) if named_field(&e.to_string()).is_none() => Some(key.clone()),
             _ => None,
         }
     })
@@ -115,9 +104,9 @@ fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
 /// A data error, with the field it is about.
 fn field_error<T: DeserializeOwned>(error: &serde_json::Error, value: &Value) -> WireError {
     let reason = strip_position(&error.to_string());
-    let path = match names_its_field(&reason) {
-        true => String::new(),
-        false => culprit::<T>(value).unwrap_or_default(),
+    let path = match named_field(&reason) {
+        Some(_) => String::new(),
+        None => culprit::<T>(value).unwrap_or_default(),
     };
     WireError::Field { path, reason }
 }
