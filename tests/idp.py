@@ -101,7 +101,12 @@ def running_idp(redirect_uris: list[str], port: int | None = None, coop: str | N
     with open(log_path, "wb") as log:
         process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_for_http(f"{issuer}/.well-known/openid-configuration", 30, process)
+            try:
+                wait_for_http(f"{issuer}/.well-known/openid-configuration", 30, process)
+            except (TimeoutError, RuntimeError) as error:
+                log.flush()
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise type(error)(f"{error}\nthe provider's log ({log_path}):\n{tail}") from error
             yield Provider(issuer, tuple(redirect_uris), log_path, process.pid)
         finally:
             process.terminate()

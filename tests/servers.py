@@ -5,6 +5,7 @@ downloaded browser)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import http.server
 import os
 import shutil
@@ -39,24 +40,45 @@ def chromium_path() -> str:
 
 
 def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on now, on 127.0.0.1 nor on ::1: the servers are reached
+    as `localhost`, which a client tries on ::1 first, so a server of another test listening on
+    ::1 alone would answer in place of ours."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if _free_on_ipv6_loopback(port):
+            return port
+    raise RuntimeError("no port is free on both 127.0.0.1 and ::1")
+
+
+def _free_on_ipv6_loopback(port: int) -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", port))
+    except OSError as error:
+        # EADDRINUSE: taken. A machine without IPv6 (no ::1, or no AF_INET6) has nothing there.
+        return error.errno != errno.EADDRINUSE
+    return True
 
 
 def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen | None = None) -> None:
-    """Polls `url` until it answers 200, the process dies, or the time is up."""
+    """Polls `url` until it answers 200, the process dies, or the time is up; the error says what
+    the last try got."""
     deadline = time.monotonic() + timeout_s
+    last = "nothing yet"
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
-        with contextlib.suppress(OSError):
+        try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
+                last = f"HTTP {response.status}"
+        except OSError as error:  # refused, timed out, or an HTTP error status
+            last = repr(error)
         time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
+    raise TimeoutError(f"{url} did not answer within {timeout_s} s; the last try got: {last}")
 
 
 @contextlib.contextmanager
