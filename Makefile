@@ -9,13 +9,15 @@ TOOLS_BIN := $(CURDIR)/.ci/tools/node_modules/.bin
 export PATH := $(HOME)/.cargo/bin:$(TOOLS_BIN):$(PATH)
 
 TRUNK_VERSION := 0.21.14
+# wasm-split-cli splits the release wasm at the `on_demand!` points (.ci/split.py).
+WASM_SPLIT_VERSION := 0.2.4
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly; Trunk.toml pins the same version.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 VENV := .venv
 PY := $(VENV)/bin/python
 FRONTEND := streamlit_component/frontend
 DEVHOST := target/devhost
-SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk.toml streamlit_component/csp.py
+SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock index.html Trunk.toml streamlit_component/csp.py .ci/split.py
 
 IDP := examples/idp
 
@@ -37,6 +39,7 @@ tools: .ci/tools/node_modules/.installed
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@cargo install --list | grep -qx "wasm_split_cli_support v$(WASM_SPLIT_VERSION):" || cargo install wasm_split_cli_support --version $(WASM_SPLIT_VERSION) --locked --features build-binary
 	@grep -qx 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml || { echo "Trunk.toml must pin wasm_bindgen = \"$(WASM_BINDGEN_VERSION)\" (Cargo.lock)"; exit 1; }
 
 .ci/tools/node_modules/.installed: .ci/tools/package-lock.json
@@ -75,8 +78,9 @@ build: $(FRONTEND)/index.html
 # Panic locations name source files; shortening the registry's paths saves shipped bytes.
 REMAP := $(foreach d,$(wildcard $(HOME)/.cargo/registry/src/*),--remap-path-prefix=$(d)/=)
 
+# `split`: the login flow and the refresh load on first use; wasm-split needs the relocations.
 $(FRONTEND)/index.html: $(SOURCES) | tools
-	RUSTFLAGS="$(REMAP)" trunk build --release --dist $(FRONTEND)
+	RUSTFLAGS="$(REMAP) -Clink-args=--emit-relocs" trunk build --release --features split --dist $(FRONTEND)
 
 # Development build (with the dev host page), for the browser tests of standalone mode.
 devhost: $(DEVHOST)/index.html

@@ -24,6 +24,10 @@ pub mod theme;
 pub mod watch;
 pub mod wire;
 
+// First: its `on_demand!` macro is used by the modules below.
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+pub mod split;
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]

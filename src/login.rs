@@ -46,6 +46,7 @@ use web_sys::{Url, Window};
 
 mod flow;
 mod logout;
+mod on_demand;
 mod python;
 mod refresh;
 

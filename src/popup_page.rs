@@ -11,6 +11,7 @@ use crate::browser::discovery::fetch_provider;
 use crate::browser::storage::Store;
 use crate::browser::{handoff as glue, page};
 use crate::exchange::complete_and_store;
+use crate::events::Failure;
 use crate::handoff::{self, Answer};
 use crate::oidc::authorize::PendingLogin;
 use crate::popup::PageMode;
@@ -33,7 +34,20 @@ pub fn start(window: Window, mode: PageMode) {
             let _ = window.close();
         }
         PageMode::Callback(params) => {
-            wasm_bindgen_futures::spawn_local(async move { callback(&window, params).await })
+            // Code and state leave the address bar (and the history entry) at once, before the
+            // callback's code is loaded.
+            let query = window.location().search().unwrap_or_default();
+            let query = query.trim_start_matches('?').to_owned();
+            if let Ok(history) = window.history() {
+                let path = window.location().pathname().unwrap_or_default();
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                let shown = window.clone();
+                if let Err(failure) = callback(window, query, params).await {
+                    page::show_message(&shown, &format!("Login failed: {}.", failure.message));
+                }
+            })
         }
         PageMode::BadQuery | PageMode::Standalone => page::show_message(
             &window,
@@ -42,15 +56,17 @@ pub fn start(window: Window, mode: PageMode) {
     }
 }
 
-async fn callback(window: &Window, params: Vec<(String, String)>) {
-    // Code and state leave the address bar (and the history entry) at once.
-    let query = window.location().search().unwrap_or_default();
-    let query = query.trim_start_matches('?').to_owned();
-    if let Ok(history) = window.history() {
-        let path = window.location().pathname().unwrap_or_default();
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+on_demand! { login:
+    /// The provider's answer (`query`, its `params`), handed back; loaded on first use, as the
+    /// login's other steps.
+    fn callback(window: Window, query: String, params: Vec<(String, String)>) -> Result<(), Failure> {
+        answer(&window, &query, params).await;
+        Ok(())
     }
-    let Ok(answer) = Answer::from_query(&query) else {
+}
+
+async fn answer(window: &Window, query: &str, params: Vec<(String, String)>) {
+    let Ok(answer) = Answer::from_query(query) else {
         return page::show_message(window, "Login failed: the provider's answer has no state.");
     };
     let state = answer.state().unwrap_or_default().to_owned();
@@ -69,14 +85,14 @@ async fn callback(window: &Window, params: Vec<(String, String)>) {
         store.remove(&key);
         return finish_same_tab(window, store, &pending, &params).await;
     }
-    if glue::post_to_opener(window, &query) {
+    if glue::post_to_opener(window, query) {
         // The component closes this window once it has the answer.
         page::show_message(window, "Returning to the app…");
         TimeoutFuture::new(handoff::WAIT_FOR_APP_MS).await;
         return show_not_taken(window);
     }
     match store {
-        Some(store) => relay(window, &store, &state, &query).await,
+        Some(store) => relay(window, &store, &state, query).await,
         None => show_not_taken(window),
     }
 }

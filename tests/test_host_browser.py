@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from conftest import ROOT, auth_secrets, free_port, streamlit_server
 from idp import API_AUDIENCE, CLIENT_ID, running_idp
-from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session
+from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session, wait_closed
 
 APP = ROOT / "tests" / "apps" / "host_app.py"
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
@@ -88,6 +88,52 @@ def test_the_refresh_command_from_python_gets_new_verified_tokens(app):
     expect(app.get_by_text("onStatusUpdate Logged in command refresh ok=True")).to_be_visible(timeout=30_000)
     expect(app.get_by_text("verified: Alice Example")).to_be_visible()
     assert app.get_by_text("token ends ").inner_text() != before, "the access token was replaced"
+
+
+# The release build's chunks loaded on first use (.ci/split.py): the login's and the refresh's.
+LOGIN_CHUNK = re.compile(r"-split_login\.wasm$")
+REFRESH_CHUNK = re.compile(r"-split_refresh\.wasm$")
+ANY_CHUNK = re.compile(r"-(split_\w+|chunk_\d+)\.wasm$")
+
+
+def test_the_login_and_the_refresh_load_their_code_only_when_they_run(page, app_url):
+    fetched: list[str] = []
+    page.context.on("request", lambda request: fetched.append(request.url.split("?")[0]))
+    page.goto(app_url)
+    expect_logged_out(page, "host test", timeout=30_000)
+    at_start = [url for url in fetched if url.endswith((".wasm", ".js")) and "/component/" in url]
+    assert any(url.endswith("_bg.wasm") for url in at_start) and any(url.endswith("-split.js") for url in at_start)
+    assert not [url for url in fetched if ANY_CHUNK.search(url)], "no chunk before a login starts"
+    sign_in(page)
+    expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+    assert [url for url in fetched if LOGIN_CHUNK.search(url)], "the login's chunk came with the login"
+    assert not [url for url in fetched if REFRESH_CHUNK.search(url)], "no refresh yet"
+    page.get_by_role("button", name="Refresh from Python").click()
+    expect(page.get_by_text("onStatusUpdate Logged in command refresh ok=True")).to_be_visible(timeout=30_000)
+    assert [url for url in fetched if REFRESH_CHUNK.search(url)], "the refresh's chunk came with the refresh"
+
+
+@pytest.mark.parametrize("fault", ["unreachable", "tampered"])
+def test_a_login_whose_code_cannot_be_loaded_is_an_error_and_the_next_click_loads_it(page, app_url, fault):
+    def serve(route):
+        if fault == "unreachable":
+            return route.abort()
+        body = bytearray(route.fetch().body())
+        body[len(body) // 2] ^= 0x01  # one bit: the chunk's digest no longer matches
+        return route.fulfill(status=200, body=bytes(body), headers={"content-type": "application/wasm"})
+
+    page.context.route(LOGIN_CHUNK, serve)
+    page.goto(app_url)
+    expect_logged_out(page, "host test", timeout=30_000)
+    with page.expect_popup() as popup:
+        component(page).get_by_role("button", name="Click to login...").click()
+    expect(page.get_by_text(re.compile(r"onError code_unavailable"))).to_be_visible(timeout=30_000)
+    expect(component(page).locator(".sc-error")).to_contain_text("could not be loaded")
+    wait_closed(popup.value, 10)  # the login ended with its window
+    expect_logged_out(page, "host test")
+    page.context.unroute(LOGIN_CHUNK)
+    sign_in(page)
+    expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
 
 
 def test_invalid_grant_on_refresh_clears_every_tab_and_python(app, app_url):

@@ -88,11 +88,7 @@ impl Controller {
         self.show();
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut pending = pending;
-            let url = match this.bind(&mut pending).await {
-                Ok(()) => this.authorization_request(&pending).await,
-                Err(failure) => Err(failure),
-            };
+            let url = on_demand::request(this.clone(), pending.clone()).await;
             if !this.is_current(&pending) {
                 return; // cancelled, timed out or replaced meanwhile
             }
@@ -260,7 +256,7 @@ impl Controller {
         self.show();
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = this.finish_login(&pending, &answer).await;
+            let result = on_demand::finish(this.clone(), pending, answer).await;
             let exchanging = this.0.borrow().exchanging.is_some();
             this.0.borrow_mut().finishing = exchanging && result.is_ok();
             match result {

@@ -38,7 +38,7 @@ impl Controller {
                 if worker.0.borrow().stored_session().as_ref() != Some(&session) {
                     return None;
                 }
-                let result = worker.run_refresh(&session).await;
+                let result = on_demand::run_refresh(worker.clone(), session.clone()).await;
                 Some((session, result))
             };
             match locks::run_if_available(&window, &lock, work).await {
@@ -92,7 +92,7 @@ impl Controller {
         }
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = this.run_refresh(&session).await;
+            let result = on_demand::run_refresh(this.clone(), session.clone()).await;
             this.refresh_done(&session, result, command);
         });
         true
