@@ -505,6 +505,15 @@ impl Controller {
         }
     }
 
+    /// The pointer is on the line's button, or the button has the focus: when it is the login
+    /// button, the login's code is fetched now rather than at the click.
+    pub fn intent(&self) {
+        let inner = self.0.borrow();
+        if inner.config.is_some() && inner.login.is_none() && inner.watcher.reported().is_none() {
+            on_demand::prefetch_login();
+        }
+    }
+
     /// Whether the session lives only in this page's memory (storage blocked).
     fn storage_blocked(&self) -> bool {
         self.0.borrow().store.is_memory()

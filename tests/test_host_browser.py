@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from conftest import ROOT, auth_secrets, free_port, streamlit_server
 from idp import API_AUDIENCE, CLIENT_ID, running_idp
-from login_flow import KEY_PREFIX, component, expect_logged_in, expect_logged_out, our_storage, sign_in, stored_session, wait_closed
+from login_flow import (KEY_PREFIX, component, expect_logged_in, expect_logged_out, fill_sign_in_form, open_login_popup,
+                        our_storage, sign_in, stored_session, wait_closed)
 
 APP = ROOT / "tests" / "apps" / "host_app.py"
 COMPONENT_PATH = "/component/streamlit_component.login/index.html"
@@ -96,7 +97,7 @@ REFRESH_CHUNK = re.compile(r"-split_refresh\.wasm$")
 ANY_CHUNK = re.compile(r"-(split_\w+|chunk_\d+)\.wasm$")
 
 
-def test_the_login_and_the_refresh_load_their_code_only_when_they_run(page, app_url):
+def test_the_login_and_the_refresh_load_their_code_only_when_about_to_run(page, app_url):
     fetched: list[str] = []
     page.context.on("request", lambda request: fetched.append(request.url.split("?")[0]))
     page.goto(app_url)
@@ -104,6 +105,9 @@ def test_the_login_and_the_refresh_load_their_code_only_when_they_run(page, app_
     at_start = [url for url in fetched if url.endswith((".wasm", ".js")) and "/component/" in url]
     assert any(url.endswith("_bg.wasm") for url in at_start) and any(url.endswith("-split.js") for url in at_start)
     assert not [url for url in fetched if ANY_CHUNK.search(url)], "no chunk before a login starts"
+    with page.expect_request(LOGIN_CHUNK, timeout=10_000):  # the pointer on the button fetches it
+        component(page).get_by_role("button", name="Click to login...").hover()
+    expect_logged_out(page, "host test")
     sign_in(page)
     expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
     assert [url for url in fetched if LOGIN_CHUNK.search(url)], "the login's chunk came with the login"
@@ -134,6 +138,17 @@ def test_a_login_whose_code_cannot_be_loaded_is_an_error_and_the_next_click_load
     page.context.unroute(LOGIN_CHUNK)
     sign_in(page)
     expect(page.get_by_text("verified: Alice Example")).to_be_visible(timeout=30_000)
+
+
+def test_a_callback_page_whose_code_cannot_be_loaded_says_so_and_hands_nothing_on(page, app_url):
+    page.goto(app_url)
+    expect_logged_out(page, "host test", timeout=30_000)
+    popup = open_login_popup(page)
+    popup.route(LOGIN_CHUNK, lambda route: route.abort())
+    fill_sign_in_form(popup)
+    expect(popup.get_by_text(re.compile("^Login failed: part of the login component's code could not be loaded"))).to_be_visible(timeout=30_000)
+    assert "code=" not in popup.url, "the answer left the address bar before the code was fetched"
+    expect(page.get_by_text("verified: nobody")).to_be_visible()
 
 
 def test_invalid_grant_on_refresh_clears_every_tab_and_python(app, app_url):

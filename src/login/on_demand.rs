@@ -4,7 +4,7 @@
 
 use super::*;
 
-on_demand! { login:
+on_demand! { login, preload = preload_login:
     /// The authorization request's URL for `pending`: its key and nonce first, then discovery
     /// and the S256 challenge.
     pub(super) fn request(this: Controller, pending: PendingLogin) -> Result<String, Failure> {
@@ -32,4 +32,13 @@ on_demand! { refresh:
 /// A refresh of `session`, whether its code loaded or not.
 pub(super) async fn run_refresh(this: Controller, session: Session) -> Result<(), (Failure, bool)> {
     refresh(this, session).await.unwrap_or_else(|failure| Err((failure, false)))
+}
+
+/// Fetches the login's chunk ahead of the click (the pointer is on the login button, or the
+/// button has the focus), so the click finds it loaded. A failed fetch is left to the click,
+/// which fetches again and reports it.
+pub(super) fn prefetch_login() {
+    wasm_bindgen_futures::spawn_local(async {
+        let _ = preload_login().await;
+    });
 }
