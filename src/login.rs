@@ -169,6 +169,8 @@ struct Inner {
     sealed_seen: u64,
     /// Confidential mode: when Python was last asked to refresh the sealed session.
     refresh_asked_at: Option<UnixSeconds>,
+    /// The login's code was fetched ahead of a click (`intent`).
+    prefetched: bool,
 }
 
 impl Inner {
@@ -228,6 +230,7 @@ impl Controller {
             exchanging: None,
             sealed_seen: 0,
             refresh_asked_at: None,
+            prefetched: false,
         })))
     }
 
@@ -505,11 +508,13 @@ impl Controller {
         }
     }
 
-    /// The pointer is on the line's button, or the button has the focus: when it is the login
-    /// button, the login's code is fetched now rather than at the click.
+    /// The pointer is in the frame, or the focus on its button: while the button is the login
+    /// button, the login's code is fetched now rather than at the click (once a page).
     pub fn intent(&self) {
-        let inner = self.0.borrow();
-        if inner.config.is_some() && inner.login.is_none() && inner.watcher.reported().is_none() {
+        let mut inner = self.0.borrow_mut();
+        let login_button =
+            inner.config.is_some() && inner.login.is_none() && inner.watcher.reported().is_none();
+        if login_button && !std::mem::replace(&mut inner.prefetched, true) {
             on_demand::prefetch_login();
         }
     }

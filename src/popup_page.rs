@@ -10,8 +10,8 @@
 use crate::browser::discovery::fetch_provider;
 use crate::browser::storage::Store;
 use crate::browser::{handoff as glue, page};
-use crate::exchange::complete_and_store;
 use crate::events::Failure;
+use crate::exchange::complete_and_store;
 use crate::handoff::{self, Answer};
 use crate::oidc::authorize::PendingLogin;
 use crate::popup::PageMode;

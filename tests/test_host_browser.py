@@ -117,6 +117,14 @@ def test_the_login_and_the_refresh_load_their_code_only_when_about_to_run(page, 
     assert [url for url in fetched if REFRESH_CHUNK.search(url)], "the refresh's chunk came with the refresh"
 
 
+def test_the_focus_on_the_login_button_fetches_the_logins_code_ahead_of_the_key_press(page, app_url):
+    page.goto(app_url)
+    expect_logged_out(page, "host test", timeout=30_000)
+    with page.expect_request(LOGIN_CHUNK, timeout=10_000):
+        component(page).get_by_role("button", name="Click to login...").focus()
+    expect_logged_out(page, "host test")
+
+
 @pytest.mark.parametrize("fault", ["unreachable", "tampered"])
 def test_a_login_whose_code_cannot_be_loaded_is_an_error_and_the_next_click_loads_it(page, app_url, fault):
     def serve(route):

@@ -31,11 +31,13 @@ on_demand! { refresh:
 
 /// A refresh of `session`, whether its code loaded or not.
 pub(super) async fn run_refresh(this: Controller, session: Session) -> Result<(), (Failure, bool)> {
-    refresh(this, session).await.unwrap_or_else(|failure| Err((failure, false)))
+    refresh(this, session)
+        .await
+        .unwrap_or_else(|failure| Err((failure, false)))
 }
 
-/// Fetches the login's chunk ahead of the click (the pointer is on the login button, or the
-/// button has the focus), so the click finds it loaded. A failed fetch is left to the click,
+/// Fetches the login's chunk ahead of the click (the pointer is in the frame, or the focus on
+/// its login button), so the click finds it loaded. A failed fetch is left to the click,
 /// which fetches again and reports it.
 pub(super) fn prefetch_login() {
     wasm_bindgen_futures::spawn_local(async {

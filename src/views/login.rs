@@ -48,13 +48,10 @@ pub fn LoginLine(view: LoginView, controller: Controller) -> impl IntoView {
                 .line
                 .with(|line| matches!(line, Line::Waiting | Line::Unavailable(_)))
     };
-    // The login's code is fetched when the button is about to be clicked.
-    let (hovered, focused) = (controller.clone(), controller.clone());
     view! {
         <main>
             <div class="sc-line">
-                <button type="button" class="sc-action" on:click=move |ev| click_once(&ev, &controller)
-                    on:pointerenter=move |_| hovered.intent() on:focus=move |_| focused.intent() disabled=unusable>
+                <button type="button" class="sc-action" on:click=move |ev| click_once(&ev, &controller) disabled=unusable>
                     {label}
                 </button>
                 <span class="sc-text">{move || view.line.with(describe)}</span>
