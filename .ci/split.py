@@ -85,15 +85,15 @@ def split(staging: Path, wasm: Path) -> list[str]:
         renamed = {LOADER: f"{stem}-split.js"}
         renamed.update({p.name: f"{stem}-{p.name}" for p in out.glob("*.wasm") if p.name != f"{stem}.wasm"})
         # The modules first, then the scripts that name them (with their digests), then index.html.
-        wasm = {f"{stem}_bg.wasm": out / "bindgen" / f"{stem}_bg.wasm"}
-        wasm.update({new: out / old for old, new in renamed.items() if old.endswith(".wasm")})
-        for name, path in wasm.items():
+        modules = {f"{stem}_bg.wasm": out / "bindgen" / f"{stem}_bg.wasm"}
+        modules.update({new: out / old for old, new in renamed.items() if old.endswith(".wasm")})
+        for name, path in modules.items():
             run(tool("wasm-opt"), "-Oz", *WASM_FEATURES, str(path), "-o", str(staging / name))
         for name, path in ((renamed[LOADER], out / LOADER), (f"{stem}.js", out / "bindgen" / f"{stem}.js")):
             (staging / name).write_text(with_names(path.read_text(encoding="utf-8"), renamed, staging), encoding="utf-8")
         index = staging / "index.html"
         index.write_text(with_integrity(index.read_text(encoding="utf-8"), staging, stem), encoding="utf-8")
-        return sorted([*wasm, renamed[LOADER], f"{stem}.js"])
+        return sorted([*modules, renamed[LOADER], f"{stem}.js"])
 
 
 def integrity(path: Path) -> str:

@@ -4,8 +4,9 @@ the component's frame to the popup's document at the provider having loaded (`do
 
 Each sample is a new browser context: its first login has nothing cached (`cold`); the page is
 then closed and the app opened again in the same context, whose HTTP cache now holds the
-component's bundle (`cached`). In both, the frame fetches the provider's discovery document (it is
-never cached: `no-store`) and makes the login's browser key before the popup leaves for the
+component's bundle and the login's chunk (`cached`; cold, the chunk is fetched as the pointer
+reaches the button). In both, the frame fetches the provider's discovery document (it is never
+cached: `no-store`) and makes the login's browser key before the popup leaves for the
 provider."""
 
 from __future__ import annotations

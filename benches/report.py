@@ -164,8 +164,8 @@ def markdown(results: dict[str, Any]) -> str:
                   "Milliseconds from the click on \"Click to login...\" to the popup's document at the provider "
                   "(`domcontentloaded`). Cold: a new browser context; cached: the app opened again in that context "
                   "(the component's bundle in the HTTP cache). The login's code is a chunk loaded on first use: "
-                  "cold, the frame fetches it at the click, while the popup shows its first page; cached, "
-                  "it comes from the cache.", "",
+                  "cold, the frame fetches it as the pointer reaches the button, just before the click; "
+                  "cached, it comes from the cache.", "",
                   "| cache | n | p50 | p95 | min | max |", "|---|---:|---:|---:|---:|---:|"]
         for key, label in (("cold_ms", "cold"), ("cached_ms", "cached")):
             s = popup[key]
